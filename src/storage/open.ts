@@ -17,7 +17,8 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
     .map((e) => e.trim())
     .filter((e) => e.length > 0);
   if (endpoints.length > 0) {
-    throw new Error(`etcd backend not yet available (endpoints ${endpoints.join(', ')})`);
+    const { EtcdStore } = await import('./etcd/etcd-store.ts');
+    return EtcdStore.connect({ endpoints, compaction: opts.compaction });
   }
   return SqliteStore.open({ path: opts.sqlitePath ?? 'k8ts.db', compaction: opts.compaction });
 }
