@@ -115,6 +115,7 @@ interface PackageInfo {
   protoPackage: string;
   kinds?: KindEntry[];
   lists?: { kind: string; type: string; itemType: string; forKind: string }[];
+  otherObjects?: { kind: string; type: string }[];
   types: string[];
 }
 
@@ -239,3 +240,24 @@ export function jsonFields(typeName: string): FieldInfo[] {
   return out;
 }
 
+
+let objectIndex: Map<string, string> | undefined;
+
+/**
+ * The schema type of any object kind served in a group-version: its kinds, their lists, and
+ * other objects (options, reviews); meta/v1 objects (DeleteOptions, Status…) in every group.
+ */
+export function typeNameForGVK(group: string, version: string, kind: string): string | undefined {
+  if (!objectIndex) {
+    objectIndex = new Map();
+    for (const pkg of Object.values(load().packages)) {
+      if (pkg.version === null || pkg.version === undefined) continue;
+      const entries = [...(pkg.kinds ?? []), ...(pkg.lists ?? []), ...(pkg.otherObjects ?? [])];
+      for (const e of entries) objectIndex.set(gvkKey(pkg.group, pkg.version, e.kind), e.type);
+    }
+  }
+  return (
+    objectIndex.get(gvkKey(group, version, kind)) ??
+    objectIndex.get(gvkKey('meta.k8s.io', 'v1', kind))
+  );
+}
