@@ -113,21 +113,21 @@ export class SqliteStore implements Store {
     return this.read(() => this.log.count(prefix, prefixEnd(prefix)));
   }
 
-  create(key: string, value: Buffer, opts: WriteOptions = {}): Promise<KeyValue> {
+  async create(key: string, value: Buffer, opts: WriteOptions = {}): Promise<KeyValue> {
     checkKey(key);
     checkValue(key, value);
     checkTtl(opts.ttlSeconds);
     return this.enqueue({ kind: 'create', key, value, ttlSeconds: opts.ttlSeconds });
   }
 
-  update(key: string, value: Buffer, expectedModRevision: number, opts: WriteOptions = {}): Promise<KeyValue> {
+  async update(key: string, value: Buffer, expectedModRevision: number, opts: WriteOptions = {}): Promise<KeyValue> {
     checkKey(key);
     checkValue(key, value);
     checkTtl(opts.ttlSeconds);
     return this.enqueue({ kind: 'update', key, value, expected: expectedModRevision, ttlSeconds: opts.ttlSeconds });
   }
 
-  delete(key: string, expectedModRevision?: number): Promise<KeyValue> {
+  async delete(key: string, expectedModRevision?: number): Promise<KeyValue> {
     checkKey(key);
     return this.enqueue({ kind: 'delete', key, expected: expectedModRevision });
   }
