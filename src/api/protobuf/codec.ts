@@ -188,10 +188,12 @@ function decodeMessage(plan: MessagePlan, buf: Buffer, start: number, end: numbe
     }
     case 'time':
     case 'microtime': {
+      // Go writes the zero time as an empty message and reads it back as JSON null: absent here.
+      if (start === end) return undefined;
       const f = readSmall(plan, buf, start, end);
       const seconds = one<number>(f, 1) ?? 0;
       const nanos = (one<number>(f, 2) ?? 0) | 0;
-      return plan.kind === 'time' ? timeToJSON(seconds, nanos) : microTimeToJSON(seconds, nanos);
+      return (plan.kind === 'time' ? timeToJSON(seconds, nanos) : microTimeToJSON(seconds, nanos)) ?? undefined;
     }
     case 'duration':
       return durationToJSON(one<number>(readSmall(plan, buf, start, end), 1) ?? 0);
