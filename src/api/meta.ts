@@ -1,0 +1,73 @@
+// Small helpers about object metadata shared by server and components.
+
+import { randomUUID } from 'node:crypto';
+
+export interface ObjectMeta {
+  name?: string;
+  generateName?: string;
+  namespace?: string;
+  uid?: string;
+  resourceVersion?: string;
+  generation?: number;
+  creationTimestamp?: string;
+  deletionTimestamp?: string;
+  deletionGracePeriodSeconds?: number;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  ownerReferences?: OwnerReference[];
+  finalizers?: string[];
+  managedFields?: unknown[];
+}
+
+export interface OwnerReference {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  uid: string;
+  controller?: boolean;
+  blockOwnerDeletion?: boolean;
+}
+
+export interface KubeObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata: ObjectMeta;
+  [key: string]: unknown;
+}
+
+/** RFC 3339 with second precision, as Kubernetes' metav1.Time serializes. */
+export function nowRfc3339(date: Date = new Date()): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** RFC 3339 with microseconds, as metav1.MicroTime serializes. */
+export function nowMicroTime(date: Date = new Date()): string {
+  return date.toISOString().replace(/Z$/, '000Z');
+}
+
+export function newUid(): string {
+  return randomUUID();
+}
+
+// Upstream's generateName suffix alphabet: no vowels (no words), no confusable characters.
+const NAME_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
+
+export function generateNameSuffix(length = 5): string {
+  let s = '';
+  for (let i = 0; i < length; i++) s += NAME_ALPHABET[Math.floor(Math.random() * NAME_ALPHABET.length)];
+  return s;
+}
+
+/** Upstream caps the generateName prefix so that prefix + 5 random characters fit 63. */
+export function generatedName(prefix: string): string {
+  const maxPrefix = 63 - 5;
+  return (prefix.length > maxPrefix ? prefix.slice(0, maxPrefix) : prefix) + generateNameSuffix();
+}
+
+export function namespacedKey(meta: { namespace?: string; name?: string }): string {
+  return meta.namespace ? `${meta.namespace}/${meta.name}` : `${meta.name}`;
+}
+
+export function controllerRef(obj: KubeObject): OwnerReference | undefined {
+  return obj.metadata.ownerReferences?.find((r) => r.controller);
+}
