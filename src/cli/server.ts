@@ -6,6 +6,7 @@
 
 import { mkdir } from 'node:fs/promises';
 import { request as httpsRequest } from 'node:https';
+import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { createAuthenticator } from '../apiserver/auth/authn.ts';
 import { clientUrl, writeKubeconfig } from '../apiserver/auth/kubeconfig.ts';
@@ -110,7 +111,7 @@ export async function startControlPlane(
 
     const pki = await ensurePki(config.dataDir, {
       serviceClusterIPRange: config.serviceClusterIPRange,
-      extraSans: [...config.tlsSans, ...(isWildcard(config.bindAddress) ? [] : [config.bindAddress])],
+      extraSans: [...config.tlsSans, ...(isWildcard(config.bindAddress) ? machineAddresses() : [config.bindAddress])],
     });
     log(
       pki.generated.length > 0
@@ -202,6 +203,14 @@ function getStatus(url: string, pki: Pick<Pki, 'caCert' | 'adminCert' | 'adminKe
     req.on('error', reject);
     req.end();
   });
+}
+
+/** The addresses other machines can reach this one at, so the serving certificate is valid for them too. */
+function machineAddresses(): string[] {
+  return Object.values(networkInterfaces())
+    .flat()
+    .filter((a) => a !== undefined && !a.internal && !a.address.startsWith('fe80:'))
+    .map((a) => a!.address);
 }
 
 function isWildcard(address: string): boolean {
