@@ -1,0 +1,58 @@
+// NodeResourcesBalancedAllocation: prefers nodes whose cpu and memory would be used in
+// similar fractions: score = (1 - standard deviation of the fractions) * 100.
+
+import { MAX_NODE_SCORE, Status, type ClusterEvent, type CycleState, type NodeInfo, type PreScorePlugin, type ScorePlugin } from '../../framework/interfaces.ts';
+import { podRequests, type Resource } from '../../framework/resource.ts';
+import type { Pod } from '../../framework/v1.ts';
+import { resourceAmounts, type ResourceSpec } from '../node-resources-fit/resource-amounts.ts';
+
+export const NODE_RESOURCES_BALANCED_ALLOCATION = 'NodeResourcesBalancedAllocation';
+const STATE_KEY = 'PreScore' + NODE_RESOURCES_BALANCED_ALLOCATION;
+
+export interface BalancedAllocationArgs {
+  resources?: ResourceSpec[];
+}
+
+export class NodeResourcesBalancedAllocation implements PreScorePlugin, ScorePlugin {
+  readonly name = NODE_RESOURCES_BALANCED_ALLOCATION;
+  private readonly resources: ResourceSpec[];
+
+  constructor(args: BalancedAllocationArgs = {}) {
+    this.resources = args.resources?.length ? args.resources : [{ name: 'cpu', weight: 1 }, { name: 'memory', weight: 1 }];
+  }
+
+  preScore(state: CycleState, pod: Pod): Status {
+    const req = podRequests(pod);
+    const requestsSomething = this.resources.some((r) => {
+      if (r.name === 'cpu') return req.milliCPU > 0;
+      if (r.name === 'memory') return req.memory > 0;
+      if (r.name === 'ephemeral-storage') return req.ephemeralStorage > 0;
+      return (req.scalar[r.name] ?? 0) > 0;
+    });
+    if (!requestsSomething) return Status.skip();
+    state.write(STATE_KEY, req);
+    return Status.success();
+  }
+
+  score(state: CycleState, pod: Pod, nodeInfo: NodeInfo): { score: number; status: Status } {
+    const req = state.read<Resource>(STATE_KEY) ?? podRequests(pod);
+    const fractions: number[] = [];
+    for (const spec of this.resources) {
+      const { allocatable, requested } = resourceAmounts(nodeInfo, req, spec.name, true);
+      if (allocatable === 0) continue;
+      fractions.push(Math.min(1, requested / allocatable));
+    }
+    let std = 0;
+    if (fractions.length === 2) {
+      std = Math.abs((fractions[0]! - fractions[1]!) / 2);
+    } else if (fractions.length > 2) {
+      const mean = fractions.reduce((a, b) => a + b, 0) / fractions.length;
+      std = Math.sqrt(fractions.reduce((a, f) => a + (f - mean) * (f - mean), 0) / fractions.length);
+    }
+    return { score: Math.trunc((1 - std) * MAX_NODE_SCORE), status: Status.success() };
+  }
+
+  eventsToRegister(): ClusterEvent[] {
+    return [{ resource: 'Pod', action: 'Delete' }, { resource: 'Node', action: 'Add' }, { resource: 'Node', action: 'Update' }];
+  }
+}

@@ -1,0 +1,240 @@
+// PodTopologySpread: keeps matching pods spread over topology domains. DoNotSchedule
+// constraints filter (skew = pods in this domain + self - global minimum <= maxSkew, with
+// minDomains), ScheduleAnyway constraints score (fewer matching pods is better). Pods
+// without constraints get the defaults (system: zone maxSkew 3, hostname maxSkew 5,
+// ScheduleAnyway) when a controller owns them.
+
+import {
+  MAX_NODE_SCORE,
+  Status,
+  type ClusterEvent,
+  type CycleState,
+  type FilterPlugin,
+  type Handle,
+  type NodeInfo,
+  type NodeScore,
+  type PreFilterExtensions,
+  type PreFilterPlugin,
+  type PreScorePlugin,
+  type ScorePlugin,
+} from '../../framework/interfaces.ts';
+import { podMatchesNodeSelectorAndAffinity } from '../../framework/node-selector.ts';
+import type { PodInfo } from '../../framework/pod-info.ts';
+import { compileSelector, withLabelKeys, type LabelMatcher } from '../../framework/selectors.ts';
+import { findUntoleratedTaint } from '../../framework/taints.ts';
+import type { Node, Pod, TopologySpreadConstraint } from '../../framework/v1.ts';
+
+export const POD_TOPOLOGY_SPREAD = 'PodTopologySpread';
+export const ERR_REASON_CONSTRAINTS_NOT_MATCH = "node(s) didn't match pod topology spread constraints";
+export const ERR_REASON_NODE_LABEL_NOT_MATCH = ERR_REASON_CONSTRAINTS_NOT_MATCH + ' (missing required label)';
+const HOSTNAME = 'kubernetes.io/hostname';
+const PRE_FILTER_KEY = 'PreFilter' + POD_TOPOLOGY_SPREAD;
+const PRE_SCORE_KEY = 'PreScore' + POD_TOPOLOGY_SPREAD;
+
+export const SYSTEM_DEFAULT_CONSTRAINTS: TopologySpreadConstraint[] = [
+  { topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', maxSkew: 3 },
+  { topologyKey: HOSTNAME, whenUnsatisfiable: 'ScheduleAnyway', maxSkew: 5 },
+];
+
+export interface PodTopologySpreadArgs {
+  defaultConstraints?: TopologySpreadConstraint[];
+  defaultingType?: 'System' | 'List';
+}
+
+interface Constraint {
+  maxSkew: number;
+  topologyKey: string;
+  selector: LabelMatcher;
+  minDomains: number;
+  honorAffinity: boolean;
+  honorTaints: boolean;
+}
+
+class FilterState {
+  constructor(
+    readonly constraints: Constraint[],
+    /** Per constraint: domain value → matching pods. */
+    readonly counts: Map<string, number>[],
+  ) {}
+  clone(): FilterState {
+    return new FilterState(this.constraints, this.counts.map((m) => new Map(m)));
+  }
+}
+
+function countMatching(pods: PodInfo[], selector: LabelMatcher, namespace: string): number {
+  let n = 0;
+  for (const p of pods) {
+    if (p.pod.metadata.deletionTimestamp) continue;
+    if ((p.pod.metadata.namespace ?? 'default') !== namespace) continue;
+    if (selector(p.pod.metadata.labels)) n++;
+  }
+  return n;
+}
+
+export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugin {
+  readonly name = POD_TOPOLOGY_SPREAD;
+  private readonly defaults: TopologySpreadConstraint[];
+
+  constructor(
+    private readonly handle: Handle,
+    args: PodTopologySpreadArgs = {},
+  ) {
+    this.defaults = args.defaultingType === 'List' ? (args.defaultConstraints ?? []) : SYSTEM_DEFAULT_CONSTRAINTS;
+  }
+
+  private build(pod: Pod, when: string): Constraint[] {
+    const explicit = pod.spec.topologySpreadConstraints ?? [];
+    let list = explicit.filter((c) => c.whenUnsatisfiable === when);
+    if (!explicit.length) {
+      // Upstream selects the pod's siblings through its Services/ReplicaSets/StatefulSets;
+      // pods of one controller share its template labels, so those stand in for them.
+      const owned = (pod.metadata.ownerReferences ?? []).some((o) => o.controller);
+      const labels = pod.metadata.labels ?? {};
+      if (!owned || !Object.keys(labels).length) return [];
+      list = this.defaults.filter((c) => c.whenUnsatisfiable === when).map((c) => ({ ...c, labelSelector: { matchLabels: labels } }));
+    }
+    return list.map((c) => ({
+      maxSkew: c.maxSkew,
+      topologyKey: c.topologyKey,
+      selector: withLabelKeys(compileSelector(c.labelSelector), pod.metadata.labels, c.matchLabelKeys, undefined),
+      minDomains: c.minDomains ?? 1,
+      honorAffinity: (c.nodeAffinityPolicy ?? 'Honor') === 'Honor',
+      honorTaints: c.nodeTaintsPolicy === 'Honor',
+    }));
+  }
+
+  private nodeEligible(c: Constraint, pod: Pod, node: Node): boolean {
+    if (c.honorAffinity && !podMatchesNodeSelectorAndAffinity(pod, node)) return false;
+    if (
+      c.honorTaints &&
+      findUntoleratedTaint(node.spec?.taints, pod.spec.tolerations, (t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute')
+    ) {
+      return false;
+    }
+    return true;
+  }
+
+  private hasAllKeys(constraints: Constraint[], node: Node | null): boolean {
+    const labels = node?.metadata.labels ?? {};
+    return constraints.every((c) => c.topologyKey in labels);
+  }
+
+  preFilter(state: CycleState, pod: Pod, nodes: NodeInfo[]): { status: Status } {
+    const constraints = this.build(pod, 'DoNotSchedule');
+    if (!constraints.length) return { status: Status.skip() };
+    const ns = pod.metadata.namespace ?? 'default';
+    const counts = constraints.map(() => new Map<string, number>());
+    for (const ni of nodes) {
+      const node = ni.node;
+      if (!node || !this.hasAllKeys(constraints, node)) continue;
+      constraints.forEach((c, i) => {
+        if (!this.nodeEligible(c, pod, node)) return;
+        const value = node.metadata.labels![c.topologyKey]!;
+        counts[i]!.set(value, (counts[i]!.get(value) ?? 0) + countMatching(ni.pods, c.selector, ns));
+      });
+    }
+    state.write(PRE_FILTER_KEY, new FilterState(constraints, counts));
+    return { status: Status.success() };
+  }
+
+  private update(state: CycleState, pod: Pod, other: PodInfo, nodeInfo: NodeInfo, sign: number): Status {
+    const st = state.read<FilterState>(PRE_FILTER_KEY);
+    const node = nodeInfo.node;
+    if (!st || !node || !this.hasAllKeys(st.constraints, node)) return Status.success();
+    if ((other.pod.metadata.namespace ?? 'default') !== (pod.metadata.namespace ?? 'default')) return Status.success();
+    st.constraints.forEach((c, i) => {
+      if (!this.nodeEligible(c, pod, node) || !c.selector(other.pod.metadata.labels)) return;
+      const value = node.metadata.labels![c.topologyKey]!;
+      st.counts[i]!.set(value, (st.counts[i]!.get(value) ?? 0) + sign);
+    });
+    return Status.success();
+  }
+
+  preFilterExtensions(): PreFilterExtensions {
+    return {
+      addPod: (s, p, o, n) => this.update(s, p, o, n, 1),
+      removePod: (s, p, o, n) => this.update(s, p, o, n, -1),
+    };
+  }
+
+  filter(state: CycleState, pod: Pod, nodeInfo: NodeInfo): Status {
+    const st = state.read<FilterState>(PRE_FILTER_KEY);
+    if (!st) return Status.success();
+    const node = nodeInfo.node;
+    if (!this.hasAllKeys(st.constraints, node)) return Status.unresolvable(ERR_REASON_NODE_LABEL_NOT_MATCH);
+    for (let i = 0; i < st.constraints.length; i++) {
+      const c = st.constraints[i]!;
+      const counts = st.counts[i]!;
+      let min = Infinity;
+      for (const v of counts.values()) if (v < min) min = v;
+      if (min === Infinity || counts.size < c.minDomains) min = 0;
+      const self = c.selector(pod.metadata.labels) ? 1 : 0;
+      const here = counts.get(node!.metadata.labels![c.topologyKey]!) ?? 0;
+      if (here + self - min > c.maxSkew) return Status.unschedulable(ERR_REASON_CONSTRAINTS_NOT_MATCH);
+    }
+    return Status.success();
+  }
+
+  preScore(state: CycleState, pod: Pod, nodes: NodeInfo[]): Status {
+    const constraints = this.build(pod, 'ScheduleAnyway');
+    if (!constraints.length) return Status.skip();
+    const ns = pod.metadata.namespace ?? 'default';
+    const ignored = new Set<string>();
+    const domains = constraints.map(() => new Set<string>());
+    for (const ni of nodes) {
+      if (!this.hasAllKeys(constraints, ni.node)) {
+        ignored.add(ni.name);
+        continue;
+      }
+      constraints.forEach((c, i) => domains[i]!.add(ni.node!.metadata.labels![c.topologyKey]!));
+    }
+    const counts = constraints.map(() => new Map<string, number>());
+    for (const ni of this.handle.snapshot().list()) {
+      const node = ni.node!;
+      if (!this.hasAllKeys(constraints, node)) continue;
+      constraints.forEach((c, i) => {
+        if (c.topologyKey === HOSTNAME) return;
+        const value = node.metadata.labels![c.topologyKey]!;
+        if (!domains[i]!.has(value) || !this.nodeEligible(c, pod, node)) return;
+        counts[i]!.set(value, (counts[i]!.get(value) ?? 0) + countMatching(ni.pods, c.selector, ns));
+      });
+    }
+    const weights = constraints.map((c, i) => Math.log((c.topologyKey === HOSTNAME ? nodes.length - ignored.size : domains[i]!.size) + 2));
+    state.write(PRE_SCORE_KEY, { constraints, counts, weights, ignored, ns });
+    return Status.success();
+  }
+
+  score(state: CycleState, _pod: Pod, nodeInfo: NodeInfo): { score: number; status: Status } {
+    const st = state.read<{ constraints: Constraint[]; counts: Map<string, number>[]; weights: number[]; ignored: Set<string>; ns: string }>(PRE_SCORE_KEY);
+    if (!st || st.ignored.has(nodeInfo.name)) return { score: 0, status: Status.success() };
+    let score = 0;
+    st.constraints.forEach((c, i) => {
+      const value = nodeInfo.node!.metadata.labels![c.topologyKey]!;
+      const cnt = c.topologyKey === HOSTNAME ? countMatching(nodeInfo.pods, c.selector, st.ns) : (st.counts[i]!.get(value) ?? 0);
+      score += cnt * st.weights[i]! + (c.maxSkew - 1) * st.weights[i]!;
+    });
+    return { score: Math.round(score), status: Status.success() };
+  }
+
+  normalizeScore(state: CycleState, _pod: Pod, scores: NodeScore[]): Status {
+    const st = state.read<{ ignored: Set<string> }>(PRE_SCORE_KEY);
+    if (!st) return Status.success();
+    let min = Infinity;
+    let max = 0;
+    for (const s of scores) {
+      if (st.ignored.has(s.name)) continue;
+      min = Math.min(min, s.score);
+      max = Math.max(max, s.score);
+    }
+    for (const s of scores) {
+      if (st.ignored.has(s.name)) s.score = 0;
+      else if (max === 0) s.score = MAX_NODE_SCORE;
+      else s.score = Math.trunc((MAX_NODE_SCORE * (max + min - s.score)) / max);
+    }
+    return Status.success();
+  }
+
+  eventsToRegister(): ClusterEvent[] {
+    return [{ resource: 'Pod', action: '*' }, { resource: 'Node', action: '*' }];
+  }
+}
