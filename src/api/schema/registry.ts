@@ -261,3 +261,22 @@ export function typeNameForGVK(group: string, version: string, kind: string): st
     objectIndex.get(gvkKey('meta.k8s.io', 'v1', kind))
   );
 }
+
+let typeGVKs: Map<string, { group: string; version: string; kind: string }[]> | undefined;
+
+/** The group-version-kinds an object type is served as (its kind, list kind, or options kind). */
+export function gvksForType(typeName: string): { group: string; version: string; kind: string }[] {
+  if (!typeGVKs) {
+    typeGVKs = new Map();
+    for (const pkg of Object.values(load().packages)) {
+      if (pkg.version === null || pkg.version === undefined) continue;
+      const group = pkg.group === 'meta.k8s.io' ? '' : pkg.group;
+      for (const e of [...(pkg.kinds ?? []), ...(pkg.lists ?? []), ...(pkg.otherObjects ?? [])]) {
+        const list = typeGVKs.get(e.type) ?? [];
+        list.push({ group, version: pkg.version, kind: e.kind });
+        typeGVKs.set(e.type, list);
+      }
+    }
+  }
+  return typeGVKs.get(typeName) ?? [];
+}
