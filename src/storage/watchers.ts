@@ -33,7 +33,7 @@ export class Watchers {
     const watcher: Watcher = { prefix, seen: afterRevision, live: false, cancelled: false, callbacks };
     this.watchers.add(watcher);
     // Catch up on the next microtask, so the caller holds its handle before any event arrives.
-    queueMicrotask(() => this.catchUp(watcher));
+    queueMicrotask(() => void this.catchUp(watcher));
     return {
       cancel: () => {
         watcher.cancelled = true;
@@ -58,19 +58,27 @@ export class Watchers {
     for (const watcher of [...this.watchers]) this.fail(watcher, err);
   }
 
-  private catchUp(watcher: Watcher): void {
-    if (watcher.cancelled) return;
+  /**
+   * Replays the log page by page, yielding between pages so a long replay does not block
+   * other work. Commits made meanwhile are not published to this watcher (it is not live
+   * yet); the next page reads them from the log. It goes live in the same turn in which
+   * it has read everything committed so far.
+   */
+  private async catchUp(watcher: Watcher): Promise<void> {
     try {
-      this.checkNotCompacted(watcher.seen);
-      const upTo = this.currentRevision();
-      while (watcher.seen < upTo && !watcher.cancelled) {
-        const events = this.replay(watcher.prefix, watcher.seen, upTo);
-        if (events.length === 0) break;
+      while (!watcher.cancelled) {
+        this.checkNotCompacted(watcher.seen);
+        const upTo = this.currentRevision();
+        const events = watcher.seen < upTo ? this.replay(watcher.prefix, watcher.seen, upTo) : [];
+        if (events.length === 0) {
+          watcher.seen = upTo;
+          watcher.live = true;
+          return;
+        }
         watcher.seen = events[events.length - 1].kv.modRevision;
         this.deliver(watcher, events);
+        await new Promise((resolve) => setImmediate(resolve));
       }
-      watcher.seen = upTo;
-      watcher.live = true;
     } catch (err) {
       this.fail(watcher, err as StoreError);
     }

@@ -224,6 +224,28 @@ export function storeConformance(backend: string, factory: StoreFactory): void {
     assert.equal(log.events.length, 3, 'no events after cancel');
   });
 
+  withStore('a watch started from the past while writes continue sees every event once, in order', async (store, p) => {
+    const start = await store.currentRevision();
+    const total = 1500;
+    let next = 0;
+    let log: EventLog | undefined;
+    const writer = async () => {
+      while (next < total) {
+        const i = next++;
+        await store.create(`${p}k${i}`, v(String(i)));
+        if (i === 500) log = recordWatch(store, p, start);
+      }
+    };
+    await Promise.all(Array.from({ length: 16 }, writer));
+    await log!.waitFor((l) => l.events.length >= total, 20_000);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    log!.cancel();
+    assert.equal(log!.error, undefined);
+    assert.equal(log!.events.length, total);
+    assertIncreasing(log!.events);
+    assert.equal(new Set(log!.events.map((e) => e.kv.key)).size, total);
+  }, 60_000);
+
   withStore('watch and list from a compacted revision fail with Compacted; current values survive', async (store, p) => {
     const a = await store.create(`${p}a`, v('1'));
     const a2 = await store.update(`${p}a`, v('2'), a.modRevision);
