@@ -48,8 +48,6 @@ export interface Component {
 
 export interface RunningControlPlane {
   apiServer: RunningApiServer;
-  /** The plain-HTTP loopback server, when `insecurePort` is set. */
-  insecureApiServer?: RunningApiServer;
   kubeconfigPath: string;
   pki: Pki;
   /** Stops the components (newest first), the API servers and the store. Idempotent. */
@@ -130,25 +128,13 @@ export async function startControlPlane(
       authenticate: createAuthenticator({ caPem: pki.caCert, tokens, onRejected: (why) => log(`authentication: refused: ${why}`) }),
       serviceClusterIPRange: config.serviceClusterIPRange,
       serviceNodePortRange: config.serviceNodePortRange,
+      insecurePort: config.insecurePort > 0 ? config.insecurePort : undefined,
       log: (line: string) => log(`apiserver: ${line}`),
     });
     cleanups.push(() => apiServer.close());
     log(`apiserver: listening on ${apiServer.url}`);
 
-    let insecureApiServer: RunningApiServer | undefined;
-    if (config.insecurePort > 0) {
-      const insecure: RunningApiServer = await startApiServer({
-        store,
-        host: '127.0.0.1',
-        port: config.insecurePort,
-        serviceClusterIPRange: config.serviceClusterIPRange,
-        serviceNodePortRange: config.serviceNodePortRange,
-        log: (line: string) => log(`apiserver (insecure): ${line}`),
-      });
-      insecureApiServer = insecure;
-      cleanups.push(() => insecure.close());
-      log(`apiserver: plain HTTP without authentication on ${insecure.url}`);
-    }
+    if (apiServer.insecureUrl) log(`apiserver: plain HTTP without authentication on ${apiServer.insecureUrl}`);
 
     const url = clientUrl('https', config.bindAddress, apiServer.port);
     await waitForReady(url, pki, READY_TIMEOUT_MS);
@@ -169,7 +155,7 @@ export async function startControlPlane(
     }
     if (config.simNodes > 0) log(`sim-nodes: simulated nodes are not available yet; --sim-nodes ${config.simNodes} ignored`);
 
-    return { apiServer, insecureApiServer, kubeconfigPath, pki, stop };
+    return { apiServer, kubeconfigPath, pki, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -30,22 +30,29 @@ async function fakeApiServer(opts: ApiServerOptions, events: string[], seen: Api
       res.end();
     }
   };
-  const server: Server | import('node:http').Server = opts.tls
-    ? createHttpsServer({ ...opts.tls, requestCert: true, rejectUnauthorized: false }, handler)
-    : createHttpServer(handler);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port, opts.host ?? '127.0.0.1', resolve);
-  });
-  const port = (server.address() as AddressInfo).port;
-  events.push(`apiserver started ${opts.tls ? 'https' : 'http'}`);
+  const listen = async (server: Server | import('node:http').Server, port: number, host: string) => {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, resolve);
+    });
+    return (server.address() as AddressInfo).port;
+  };
+  const server = createHttpsServer({ ...opts.tls!, requestCert: true, rejectUnauthorized: false }, handler);
+  const port = await listen(server, opts.port, opts.host ?? '127.0.0.1');
+  const insecure = opts.insecurePort === undefined ? undefined : createHttpServer(handler);
+  const insecurePort = insecure ? await listen(insecure, opts.insecurePort!, '127.0.0.1') : undefined;
+  events.push(`apiserver started${insecure ? ' with insecure listener' : ''}`);
   return {
-    url: `${opts.tls ? 'https' : 'http'}://${opts.host}:${port}`,
+    url: `https://${opts.host}:${port}`,
     port,
+    insecureUrl: insecure ? `http://127.0.0.1:${insecurePort}` : undefined,
     close: async () => {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-      events.push(`apiserver closed ${opts.tls ? 'https' : 'http'}`);
+      for (const s of [server, insecure]) {
+        if (!s) continue;
+        s.closeAllConnections();
+        await new Promise((resolve) => s.close(resolve));
+      }
+      events.push('apiserver closed');
     },
   };
 }
@@ -122,14 +129,14 @@ test('the control plane opens the store in the data dir, makes certificates, ser
     assert.ok(lines.includes(`apiserver: listening on ${plane.apiServer.url}`));
     assert.ok(lines.includes('apiserver: ready'));
     assert.deepEqual(events.slice(1), [
-      'apiserver started https',
+      'apiserver started',
       'scheduler started (kubeconfig present)',
       'controller-manager started (kubeconfig present)',
     ]);
   } finally {
     await plane.stop();
   }
-  assert.deepEqual(events.slice(-4), ['controller-manager stopped', 'scheduler stopped', 'apiserver closed https', 'store closed']);
+  assert.deepEqual(events.slice(-4), ['controller-manager stopped', 'scheduler stopped', 'apiserver closed', 'store closed']);
   await plane.stop(); // idempotent
   assert.equal(events.filter((e) => e === 'store closed').length, 1);
 });
@@ -165,7 +172,7 @@ test('a restart reuses the certificates and the store', async (t) => {
   assert.ok(lines.some((l) => /^certificates: reusing /.test(l)));
 });
 
-test('--insecure-port adds a plain HTTP API server on loopback without authentication', async (t) => {
+test('--insecure-port asks the API server for a plain HTTP loopback listener', async (t) => {
   const dir = await tempDir(t);
   const probe = createHttpServer();
   await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
@@ -173,16 +180,22 @@ test('--insecure-port adds a plain HTTP API server on loopback without authentic
   await new Promise((resolve) => probe.close(resolve));
 
   const events: string[] = [];
+  const lines: string[] = [];
   const { deps, seen } = harness(events);
-  const plane = await startControlPlane(config(dir, { insecurePort: freePort }), [], () => {}, deps);
+  const plane = await startControlPlane(config(dir, { insecurePort: freePort }), [], (l) => lines.push(l), deps);
   await plane.stop();
-  assert.equal(seen.length, 2);
-  assert.equal(seen[1]!.host, '127.0.0.1');
-  assert.equal(seen[1]!.port, freePort);
-  assert.equal(seen[1]!.tls, undefined);
-  assert.equal(seen[1]!.authenticate, undefined);
-  assert.equal(plane.insecureApiServer?.port, freePort);
-  assert.deepEqual(events.slice(-3), ['apiserver closed http', 'apiserver closed https', 'store closed']);
+  assert.equal(seen.length, 1);
+  assert.equal(seen[0]!.insecurePort, freePort);
+  assert.ok(lines.includes(`apiserver: plain HTTP without authentication on http://127.0.0.1:${freePort}`));
+  assert.deepEqual(events.slice(1), ['apiserver started with insecure listener', 'apiserver closed', 'store closed']);
+});
+
+test('without --insecure-port no plain HTTP listener is asked for', async (t) => {
+  const dir = await tempDir(t);
+  const { deps, seen } = harness([]);
+  const plane = await startControlPlane(config(dir), [], () => {}, deps);
+  await plane.stop();
+  assert.equal(seen[0]!.insecurePort, undefined);
 });
 
 test('a component that fails to start shuts down everything already started', async (t) => {
@@ -190,7 +203,7 @@ test('a component that fails to start shuts down everything already started', as
   const events: string[] = [];
   const failing: Component = { name: 'broken', start: async () => Promise.reject(new Error('cannot start')) };
   await assert.rejects(startControlPlane(config(dir), [component('scheduler', events), failing], () => {}, harness(events).deps), /cannot start/);
-  assert.deepEqual(events.slice(-3), ['scheduler stopped', 'apiserver closed https', 'store closed']);
+  assert.deepEqual(events.slice(-3), ['scheduler stopped', 'apiserver closed', 'store closed']);
 });
 
 test('waiting for readiness gives up with the last /readyz answer', async (t) => {
