@@ -10,7 +10,7 @@ import { isIP } from 'node:net';
 import { join } from 'node:path';
 import './reflect-metadata.ts';
 import * as x509 from '@peculiar/x509';
-import { firstHostAddress, parseCidr } from './cidr.ts';
+import { firstHostAddress, ipToBigInt, parseCidr } from './cidr.ts';
 
 type CryptoKey = webcrypto.CryptoKey;
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
@@ -273,15 +273,9 @@ function coversSans(cert: NodeX509Certificate, sans: { dns: string[]; ips: strin
 
 /** Node prints IPv6 SANs fully expanded in upper case (IP Address:0:0:0:0:0:0:0:1). */
 function normalizeIp(ip: string): string {
-  return isIP(ip) === 6 ? expandIpv6(ip) : ip;
-}
-
-function expandIpv6(ip: string): string {
-  const [head, tail] = ip.includes('::') ? ip.split('::') : [ip, undefined];
-  const headGroups = head ? head.split(':') : [];
-  const tailGroups = tail ? tail.split(':') : [];
-  const zeros = tail === undefined ? [] : Array<string>(8 - headGroups.length - tailGroups.length).fill('0');
-  return [...headGroups, ...zeros, ...tailGroups].map((g) => parseInt(g, 16).toString(16).toUpperCase()).join(':');
+  if (isIP(ip) !== 6) return ip;
+  const value = ipToBigInt(ip);
+  return Array.from({ length: 8 }, (_, i) => ((value >> BigInt(112 - 16 * i)) & 0xffffn).toString(16).toUpperCase()).join(':');
 }
 
 function randomSerial(): string {
