@@ -85,7 +85,7 @@ class SchemaBuilder {
     const isStruct = getType(target)?.kind === 'struct' && !specialSchema(target, this.version);
     const withDefault = isStruct && !pointer;
     if (this.version === 'v2') {
-      return withDefault && asProperty ? { ...this.ref(target), default: {} } : this.ref(target);
+      return withDefault ? { ...this.ref(target), default: {} } : this.ref(target);
     }
     if (!asProperty && !withDefault) return this.ref(target);
     const s: Schema = { allOf: [this.ref(target)] };
