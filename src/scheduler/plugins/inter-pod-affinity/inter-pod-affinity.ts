@@ -146,11 +146,6 @@ export class InterPodAffinity implements PreFilterPlugin, FilterPlugin, PreScore
     const st = state.read<FilterState>(PRE_FILTER_KEY);
     if (!st) return Status.success();
     const node = nodeInfo.node;
-    if (st.existingAntiAffinity.size) {
-      for (const [k, v] of Object.entries(node?.metadata.labels ?? {})) {
-        if ((st.existingAntiAffinity.get(`${k}=${v}`) ?? 0) > 0) return Status.unschedulable(ERR_REASON_EXISTING_ANTI_AFFINITY);
-      }
-    }
     const aff = st.podInfo.requiredAffinity;
     if (aff.length) {
       let ok = true;
@@ -170,6 +165,11 @@ export class InterPodAffinity implements PreFilterPlugin, FilterPlugin, PreScore
     for (const t of st.podInfo.requiredAntiAffinity) {
       const pair = pairOf(node, t.topologyKey);
       if (pair && (st.antiAffinity.get(pair) ?? 0) > 0) return Status.unschedulable(ERR_REASON_ANTI_AFFINITY);
+    }
+    if (st.existingAntiAffinity.size) {
+      for (const [k, v] of Object.entries(node?.metadata.labels ?? {})) {
+        if ((st.existingAntiAffinity.get(`${k}=${v}`) ?? 0) > 0) return Status.unschedulable(ERR_REASON_EXISTING_ANTI_AFFINITY);
+      }
     }
     return Status.success();
   }
