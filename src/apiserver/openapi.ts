@@ -1,8 +1,9 @@
 // Serves OpenAPI v3 (index + one document per group-version) and v2 from the resource
-// registry, memoized until the registry changes.
+// registry. The documents themselves are built and memoized in src/api/openapi.
 
 import type { ResourceRegistry } from './resource-registry.ts';
-import { openapiV3Index, openapiV3Document, openapiV2 } from '../api/openapi/index-v3.ts';
+import { openapiV3Index, openapiV3Served } from '../api/openapi/v3.ts';
+import { openapiV2 } from '../api/openapi/v2.ts';
 
 export class OpenApiDocs {
   private memo = new Map<string, string>();
@@ -20,25 +21,27 @@ export class OpenApiDocs {
     return v;
   }
 
-  private groupVersions(): string[] {
-    const out: string[] = [];
-    for (const g of this.registry.groups()) for (const v of g.versions) out.push(g.group ? `${g.group}/${v}` : v);
-    return out;
+  private defsFor(gv: string) {
+    const [group, version] = gv.includes('/') ? gv.split('/') : ['', gv];
+    return this.registry.resourcesIn(group, version);
   }
 
   v3Index(): string {
-    return this.cached('index', () => openapiV3Index(this.groupVersions(), (gv) => this.v3Document(gv.startsWith('api/') || gv.startsWith('apis/') ? gv : gv.includes('/') ? `apis/${gv}` : `api/${gv}`) ?? ''));
+    return this.cached('index', () => {
+      const gvs: string[] = [];
+      for (const g of this.registry.groups()) for (const v of g.versions) gvs.push(g.group ? `${g.group}/${v}` : v);
+      return openapiV3Index(gvs, (gv) => this.defsFor(gv));
+    });
   }
 
   /** `rest` is `api/v1` or `apis/<group>/<version>`. */
   v3Document(rest: string): string | undefined {
     const m = /^(?:api\/(v[^/]+)|apis\/([^/]+)\/([^/]+))\/?$/.exec(rest);
     if (!m) return undefined;
-    const group = m[1] ? '' : m[2];
-    const version = m[1] ?? m[3];
-    const defs = this.registry.resourcesIn(group, version);
+    const gv = m[1] ?? `${m[2]}/${m[3]}`;
+    const defs = this.defsFor(gv);
     if (defs.length === 0) return undefined;
-    return this.cached(`v3:${group}/${version}`, () => openapiV3Document(group ? `${group}/${version}` : version, defs));
+    return openapiV3Served(gv, defs).json;
   }
 
   v2(): string {

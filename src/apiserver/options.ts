@@ -35,6 +35,11 @@ export interface ApiServerOptions {
   serviceClusterIPRange?: string;
   /** Default 30000-32767. */
   serviceNodePortRange?: string;
+  /**
+   * Also serve plain HTTP on 127.0.0.1 at this port without authentication (one server, two
+   * listeners). Absent: no such listener; 0: a free port.
+   */
+  insecurePort?: number;
   /** Progress and request-failure lines; default silent. */
   log?: (line: string) => void;
 }
@@ -43,5 +48,7 @@ export interface RunningApiServer {
   /** e.g. https://127.0.0.1:6443 */
   url: string;
   port: number;
+  /** The unauthenticated loopback listener, when `insecurePort` was given. */
+  insecureUrl?: string;
   close(): Promise<void>;
 }

@@ -136,7 +136,7 @@ export class ApiServer {
     for (const s of this.stores.values()) s.cache.stop();
   }
 
-  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async handle(req: IncomingMessage, res: ServerResponse, trusted = false): Promise<void> {
     const started = process.hrtime.bigint();
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = url.pathname;
@@ -146,7 +146,7 @@ export class ApiServer {
     let code = 200;
     try {
       let user: UserInfo = ADMIN;
-      if (this.opts.authenticate) {
+      if (this.opts.authenticate && !trusted) {
         const u = this.opts.authenticate(req);
         if (!u && !PUBLIC_PATHS.has(path) && !path.startsWith('/readyz/') && !path.startsWith('/livez/') && !path.startsWith('/healthz/')) {
           throw new StatusError(401, 'Unauthorized', 'Unauthorized');
@@ -330,13 +330,14 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
   }
   const api = new ApiServer(opts);
   await api.init();
-  const handler = (req: IncomingMessage, res: ServerResponse) => {
-    api.handle(req, res).catch((e) => {
+  const handlerFor = (trusted: boolean) => (req: IncomingMessage, res: ServerResponse) => {
+    api.handle(req, res, trusted).catch((e) => {
       opts.log?.(`unhandled: ${(e as Error).stack ?? e}`);
       if (!res.headersSent) writeError(res, e);
       else res.end();
     });
   };
+  const handler = handlerFor(false);
   const server = opts.tls
     ? https.createServer({ key: opts.tls.key, cert: opts.tls.cert, ca: opts.tls.ca, requestCert: true, rejectUnauthorized: false, keepAliveTimeout: 65_000 }, handler)
     : http.createServer({ keepAliveTimeout: 65_000 }, handler);
@@ -348,21 +349,40 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
   });
   const port = (server.address() as AddressInfo).port;
   api.address = `${host}:${port}`;
+  const servers: (http.Server | https.Server)[] = [server];
+  let insecureUrl: string | undefined;
+  if (opts.insecurePort !== undefined) {
+    const plain = http.createServer({ keepAliveTimeout: 65_000 }, handlerFor(true));
+    plain.requestTimeout = 0;
+    await new Promise<void>((resolve, reject) => {
+      plain.once('error', reject);
+      plain.listen(opts.insecurePort, '127.0.0.1', () => resolve());
+    });
+    servers.push(plain);
+    insecureUrl = `http://127.0.0.1:${(plain.address() as AddressInfo).port}`;
+  }
   await api.finishStartup(host, port);
   const url = `${opts.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  opts.log?.(`apiserver: listening on ${url}`);
-  return {
+  opts.log?.(`listening on ${url}${insecureUrl ? ` and ${insecureUrl} (plain HTTP, no authentication)` : ''}`);
+  const running: RunningApiServer & { api: ApiServer } = {
     url,
     port,
+    insecureUrl,
     api,
     close: async () => {
       api.stop();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      await Promise.all(
+        servers.map(
+          (s) =>
+            new Promise<void>((resolve) => {
+              s.close(() => resolve());
+              s.closeAllConnections();
+            }),
+        ),
+      );
     },
-  } as RunningApiServer & { api: ApiServer };
+  };
+  return running;
 }
 
 function isLoopback(host: string): boolean {

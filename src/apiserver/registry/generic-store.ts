@@ -164,7 +164,13 @@ export class GenericStore {
           }
           throw new StatusError(410, 'Expired', `The resourceVersion for the provided list is too old.`);
         }
-        throw e;
+        if (isStoreError(e, 'NotFound') && readRev !== undefined) {
+          throw new StatusError(504, 'Timeout', `Too large resource version: ${readRev}`, {
+            causes: [{ type: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
+            retryAfterSeconds: 1,
+          });
+        }
+        throw storeFailure(e);
       }
       readRev = page.revision;
       for (let i = 0; i < page.kvs.length; i++) {

@@ -2,9 +2,8 @@
 // resource supports, as upstream), and the exact-name fast path.
 
 import type { ResourceDefinition } from '../../api/strategy.ts';
-import { badRequest } from '../../api/errors.ts';
 import { parseLabelSelector, matches, type LabelSelector } from '../../api/labels.ts';
-import { parseFieldSelector, matchesFields, requirementsOf, type FieldSelector } from '../../api/fields.ts';
+import { parseFieldSelector, matchesFields, checkSupportedFields, exactNameOf, type FieldSelector } from '../../api/fields.ts';
 
 export interface Selection {
   labels?: LabelSelector;
@@ -20,18 +19,14 @@ export function buildSelection(def: ResourceDefinition, labelSelector?: string |
   if (fieldSelector) {
     const fields = parseFieldSelector(fieldSelector);
     const extra = def.strategy.fieldSelectors ?? {};
-    for (const r of requirementsOf(fields)) {
-      if (r.field === 'metadata.name' || r.field === 'metadata.namespace' || extra[r.field]) continue;
-      throw badRequest(`field label not supported: ${r.field}`);
-    }
+    checkSupportedFields(fields, ['metadata.name', 'metadata.namespace', ...Object.keys(extra)]);
     sel.fields = fields;
     sel.fieldGetter = (obj, path) => {
       if (path === 'metadata.name') return obj.metadata?.name ?? '';
       if (path === 'metadata.namespace') return obj.metadata?.namespace ?? '';
       return extra[path]?.(obj);
     };
-    const nameTerm = requirementsOf(fields).find((r) => r.field === 'metadata.name' && r.operator !== '!=');
-    if (nameTerm) sel.name = nameTerm.value;
+    sel.name = exactNameOf(fields);
   }
   return sel;
 }

@@ -1,0 +1,43 @@
+// Child process for the apiserver benchmark: runs either the real API server (TLS, SQLite)
+// or the bare node:https floor, prints one JSON line {url, pid} when listening, and then
+// answers "rss" on stdin with its resident set size.
+
+import https from 'node:https';
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { join } from 'node:path';
+import { openStore } from '../../src/storage/open.ts';
+import { startApiServer } from '../../src/apiserver/server.ts';
+import { createAuthenticator } from '../../src/apiserver/auth/authn.ts';
+
+const [mode, dataDir] = process.argv.slice(2);
+const pki = {
+  key: readFileSync(join(dataDir, 'pki', 'apiserver.key'), 'utf8'),
+  cert: readFileSync(join(dataDir, 'pki', 'apiserver.crt'), 'utf8'),
+  ca: readFileSync(join(dataDir, 'pki', 'ca.crt'), 'utf8'),
+};
+
+let url: string;
+if (mode === 'floor') {
+  const body = JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Success', code: 201 });
+  const server = https.createServer({ ...pki, requestCert: true, rejectUnauthorized: false, keepAliveTimeout: 65_000 }, (req, res) => {
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(201, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
+      res.end(body);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  url = `https://127.0.0.1:${(server.address() as any).port}`;
+} else {
+  const store = await openStore({ sqlitePath: join(dataDir, 'state.db') });
+  const running = await startApiServer({ store, port: 0, tls: pki, authenticate: createAuthenticator({ caPem: pki.ca }) });
+  url = running.url;
+}
+console.log(JSON.stringify({ url, pid: process.pid }));
+createInterface({ input: process.stdin }).on('line', (line) => {
+  if (line.trim() === 'rss') {
+    globalThis.gc?.();
+    console.log(JSON.stringify({ rss: process.memoryUsage().rss }));
+  }
+});
