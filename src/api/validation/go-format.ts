@@ -21,7 +21,7 @@ export function goStringSlice(xs: string[] | undefined | null): string {
   return `[]string{${xs.map(goQuote).join(', ')}}`;
 }
 
-/** A metav1.LabelSelector printed as `&v1.LabelSelector{MatchLabels:…, MatchExpressions:…}`. */
+/** A metav1.LabelSelector printed (dereferenced) as `v1.LabelSelector{MatchLabels:…, MatchExpressions:…}`. */
 export function goLabelSelector(sel: any): string {
   if (!sel) return '(*v1.LabelSelector)(nil)';
   const labels = sel.matchLabels ? goStringMap(sel.matchLabels) : 'map[string]string(nil)';
@@ -33,5 +33,5 @@ export function goLabelSelector(sel: any): string {
         )
         .join(', ')}}`
     : '[]v1.LabelSelectorRequirement(nil)';
-  return `&v1.LabelSelector{MatchLabels:${labels}, MatchExpressions:${exprs}}`;
+  return `v1.LabelSelector{MatchLabels:${labels}, MatchExpressions:${exprs}}`;
 }
