@@ -1,6 +1,7 @@
 // Defaults from the `+default=` markers in the schema data (what upstream's defaulter-gen
 // generates from them): set absent fields only, recursing into present objects and list items.
 
+import { getType } from './registry.ts';
 import { compileStruct, type CompiledField, type CompiledStruct, type SchemaNode } from './compile.ts';
 
 /** For one struct: the fields to default here and the fields to descend into. */
@@ -70,7 +71,7 @@ function applyNode(node: SchemaNode, plan: DefaultPlan, v: unknown): void {
 
 /** Apply `+default=` markers of `typeName` to `obj` in place; returns obj. */
 export function applySchemaDefaults<T>(typeName: string, obj: T): T {
-  if (obj !== null && typeof obj === 'object' && !Array.isArray(obj)) {
+  if (obj !== null && typeof obj === 'object' && !Array.isArray(obj) && getType(typeName)) {
     applyPlan(planFor(compileStruct(typeName)), obj as Record<string, unknown>);
   }
   return obj;

@@ -2,7 +2,7 @@
 // from the schema data. One cached PatchMeta per type.
 
 import type { FieldPatchMeta, PatchMeta } from '../patch/patch-meta.ts';
-import { jsonFields, type TypeRef } from './registry.ts';
+import { getType, jsonFields, type TypeRef } from './registry.ts';
 
 class SchemaPatchMeta implements PatchMeta {
   private fields?: Map<string, FieldPatchMeta>;
@@ -12,7 +12,8 @@ class SchemaPatchMeta implements PatchMeta {
   field(name: string): FieldPatchMeta | undefined {
     if (!this.fields) {
       this.fields = new Map();
-      for (const f of jsonFields(this.typeName)) {
+      const known = getType(this.typeName) !== undefined;
+      for (const f of known ? jsonFields(this.typeName) : []) {
         const meta = metaForRef(f.type);
         if (f.patchStrategy) meta.patchStrategy = f.patchStrategy.split(',').map((s) => s.trim());
         if (f.patchMergeKey) meta.patchMergeKey = f.patchMergeKey;
@@ -35,13 +36,9 @@ function metaForRef(t: TypeRef): FieldPatchMeta {
       const elem = elemMeta(t.values!);
       return elem ? { kind: 'map', elem } : { kind: 'map' };
     }
-    case 'schema-or-bool':
-    case 'schema-or-array':
-    case 'schema-or-string-array':
     case 'raw-object':
-    case 'any':
-      // Free-form JSON: merged as a map without schema knowledge below it.
-      return t.type === 'raw-object' || t.type === 'any' ? { kind: 'map' } : { kind: 'primitive' };
+      // Free-form JSON objects (RawExtension, FieldsV1): merged as maps without schema below.
+      return { kind: 'map' };
     default:
       return { kind: 'primitive' };
   }
@@ -54,7 +51,7 @@ function elemMeta(t: TypeRef): PatchMeta | undefined {
 
 const cache = new Map<string, PatchMeta>();
 
-/** PatchMeta of a schema type, e.g. patchMetaFor('io.k8s.api.apps.v1.Deployment'). */
+/** PatchMeta of a schema type, e.g. patchMetaFor('io.k8s.api.apps.v1.Deployment'); knows no fields of unknown types. */
 export function patchMetaFor(typeName: string): PatchMeta {
   let meta = cache.get(typeName);
   if (!meta) {

@@ -4,6 +4,7 @@
 
 import { fieldError, type FieldError } from '../errors.ts';
 import { compileStruct, type CompiledStruct, type SchemaNode } from './compile.ts';
+import { getType } from './registry.ts';
 
 export interface SchemaValidationResult {
   errors: FieldError[];
@@ -150,9 +151,11 @@ class Walker {
 
 /**
  * Check `obj` against the type named `typeName` (e.g. `io.k8s.api.apps.v1.Deployment`).
- * `apiVersion` and `kind` are always allowed at the top level.
+ * `apiVersion` and `kind` are always allowed at the top level. A type the schema data does
+ * not know (a custom resource) passes unchecked.
  */
 export function validateAgainstSchema(typeName: string, obj: unknown): SchemaValidationResult {
+  if (!getType(typeName)) return { errors: [], unknownFields: [] };
   const walker = new Walker(false);
   walker.struct(compileStruct(typeName), obj, true);
   return { errors: walker.errors, unknownFields: walker.unknownFields };
@@ -160,6 +163,7 @@ export function validateAgainstSchema(typeName: string, obj: unknown): SchemaVal
 
 /** Remove, in place, every field the schema does not know (fieldValidation=Ignore). Returns obj. */
 export function dropUnknownFields<T>(typeName: string, obj: T): T {
+  if (!getType(typeName)) return obj;
   new Walker(true).struct(compileStruct(typeName), obj, true);
   return obj;
 }
@@ -167,4 +171,13 @@ export function dropUnknownFields<T>(typeName: string, obj: T): T {
 /** Upstream's wording for one unknown field, as in a strict decoding error or warning. */
 export function unknownFieldMessage(path: string): string {
   return `unknown field "${path}"`;
+}
+
+/**
+ * The 400 message upstream gives for fieldValidation=Strict, e.g. `Deployment in version "v1"
+ * cannot be handled as a Deployment: strict decoding error: unknown field "spec.foo"`.
+ */
+export function strictDecodingMessage(kind: string, version: string, unknownFields: string[]): string {
+  const list = unknownFields.map(unknownFieldMessage).join(', ');
+  return `${kind} in version "${version}" cannot be handled as a ${kind}: strict decoding error: ${list}`;
 }

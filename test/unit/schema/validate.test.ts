@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { dropUnknownFields, validateAgainstSchema } from '../../../src/api/schema/validate.ts';
+import { dropUnknownFields, strictDecodingMessage, validateAgainstSchema } from '../../../src/api/schema/validate.ts';
 
 const DEPLOYMENT = 'io.k8s.api.apps.v1.Deployment';
 
@@ -114,4 +114,17 @@ test('validating a large object many times stays fast', () => {
   for (let i = 0; i < 2000; i++) validateAgainstSchema(DEPLOYMENT, d);
   const perCall = (performance.now() - start) / 2000;
   assert.ok(perCall < 1, `took ${perCall} ms per validation`);
+});
+
+test('types the schema does not know (custom resources) pass unchecked', () => {
+  const obj = { apiVersion: 'example.com/v1', kind: 'Widget', spec: { anything: 1 } };
+  assert.deepEqual(validateAgainstSchema('com.example.v1.Widget', obj), { errors: [], unknownFields: [] });
+  assert.deepEqual(dropUnknownFields('com.example.v1.Widget', obj), obj);
+});
+
+test('strict decoding message lists every unknown field as upstream words it', () => {
+  assert.equal(
+    strictDecodingMessage('Deployment', 'v1', ['spec.foo', 'spec.template.spec.containers[0].bar']),
+    'Deployment in version "v1" cannot be handled as a Deployment: strict decoding error: unknown field "spec.foo", unknown field "spec.template.spec.containers[0].bar"',
+  );
 });
