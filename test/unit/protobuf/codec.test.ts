@@ -205,3 +205,39 @@ test('malformed protobuf throws a clear Error', () => {
   assert.throws(() => decodeKubernetesProtobuf(body), /no schema for kind NoSuchKind/);
   assert.throws(() => encodeObject('io.k8s.api.core.v1.ConfigMap', { data: { a: 1 } }), /data\.a must be a string/);
 });
+
+test('a CustomResourceDefinition with nested schemas, defaults and additionalProperties survives encode then decode', () => {
+  roundTrip('io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinition', {
+    metadata: { name: 'widgets.example.com' },
+    spec: {
+      group: 'example.com',
+      names: { plural: 'widgets', singular: 'widget', kind: 'Widget', listKind: 'WidgetList', shortNames: ['wd'] },
+      scope: 'Namespaced',
+      versions: [
+        {
+          name: 'v1',
+          served: true,
+          storage: true,
+          schema: {
+            openAPIV3Schema: {
+              type: 'object',
+              required: ['spec'],
+              properties: {
+                spec: {
+                  type: 'object',
+                  properties: {
+                    size: { type: 'integer', minimum: 1, maximum: 10.5, default: 3 },
+                    labels: { type: 'object', additionalProperties: { type: 'string' } },
+                    open: { type: 'object', additionalProperties: true },
+                    tags: { type: 'array', items: { type: 'string', enum: ['a', 'b'] } },
+                  },
+                },
+              },
+            },
+          },
+          subresources: { status: {} },
+        },
+      ],
+    },
+  });
+});
