@@ -372,3 +372,15 @@ test('a two-way patch reproduces the modified object when applied to the origina
   const patch = createTwoWayStrategicMergePatch(original, modified, podMeta);
   assert.deepEqual(applyStrategicMergePatch(original, patch, podMeta), modified);
 });
+
+test('deleting and adding in one patch keeps server-only items where upstream puts them', () => {
+  const current = { spec: { containers: [{ name: 'a' }, { name: 'b', image: 'x' }, { name: 'sidecar', image: 'y' }] } };
+  const patch = {
+    spec: {
+      '$setElementOrder/containers': [{ name: 'b' }, { name: 'c' }],
+      containers: [{ name: 'c' }, { name: 'a', $patch: 'delete' }],
+    },
+  };
+  const out = applyStrategicMergePatch(current, patch, podMeta);
+  assert.deepEqual(out.spec.containers, [{ name: 'b', image: 'x' }, { name: 'sidecar', image: 'y' }, { name: 'c' }]);
+});
