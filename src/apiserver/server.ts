@@ -26,7 +26,7 @@ import { handleScale } from './handlers/scale.ts';
 import { handleBinding, handleEviction } from './handlers/pod-subresources.ts';
 import { handleFinalize, namespaceHooks, namespaceLifecycle } from './registry/namespace-lifecycle.ts';
 import { ServiceAllocator } from './registry/service-allocator.ts';
-import { builtinResources } from '../api/resources/builtin.ts';
+import { builtinResources } from './builtin-resources.ts';
 import { OpenApiDocs } from './openapi.ts';
 import { bootstrap } from './bootstrap.ts';
 import { handleComponentStatuses } from './handlers/component-statuses.ts';

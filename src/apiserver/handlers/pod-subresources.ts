@@ -21,7 +21,7 @@ export async function handleBinding(r: ApiRequest, pods: GenericStore): Promise<
   }
   const node = body.target?.name;
   if (!node) throw new StatusError(422, 'Invalid', `Binding "${name}" is invalid: target.name: Required value`);
-  await pods.guaranteedUpdate(r.info.namespace, name, r.ctx, '', (pod) => {
+  await pods.guaranteedUpdate(r.info.namespace, name, r.ctx, 'binding', (pod) => {
     if (pod.metadata.deletionTimestamp) throw conflict(pods.gr, name, 'pod is being deleted, cannot be assigned to a host');
     if (pod.spec.nodeName) throw conflict(pods.gr, name, `pod ${name} is already assigned to node "${pod.spec.nodeName}"`);
     if (body.metadata?.uid && body.metadata.uid !== pod.metadata.uid) {

@@ -21,7 +21,7 @@ import {
 import { generatedName, newUid, nowRfc3339 } from '../../api/meta.ts';
 import { deepClone, deepEqual } from '../../api/patch/json-value.ts';
 import { applySchemaDefaults } from '../../api/schema/defaults.ts';
-import { validateAgainstSchema, dropUnknownFields, unknownFieldMessage } from '../../api/schema/validate.ts';
+import { validateAgainstSchema, dropUnknownFields, unknownFieldMessage, strictDecodingMessage } from '../../api/schema/validate.ts';
 import { validateObjectMeta, validateObjectMetaUpdate } from '../../api/validation/object-meta.ts';
 import { nameIsDNSSubdomain } from '../../api/validation/names.ts';
 import { WatchCache, type CacheEntry } from '../watch-cache.ts';
@@ -79,6 +79,9 @@ export interface ResourceHooks {
 export type UpdateFn = (current: any) => any | Promise<any>;
 
 const MAX_RETRIES = 16;
+
+/** Subresources whose handler makes the whole change itself (no spec/status split, no update strategy). */
+const INTERNAL_WRITES = new Set(['binding', 'finalize']);
 
 export class GenericStore {
   readonly cache: WatchCache;
@@ -248,8 +251,7 @@ export class GenericStore {
     }
     if (unknownFields.length === 0) return;
     if (ctx.fieldValidation === 'Strict') {
-      const msgs = unknownFields.map(unknownFieldMessage);
-      throw badRequest(`strict decoding error: ${msgs.join(', ')}`);
+      throw badRequest(strictDecodingMessage(this.def.kind, this.def.version, unknownFields));
     }
     if (ctx.fieldValidation === 'Warn') for (const f of unknownFields) ctx.warnings.push(unknownFieldMessage(f));
     dropUnknownFields(this.def.typeName, obj);
@@ -379,7 +381,9 @@ export class GenericStore {
     next.kind = old.kind;
     this.applyDefaults(next);
     const hasStatus = this.def.subresources.includes('status');
-    if (subresource === 'status') {
+    if (INTERNAL_WRITES.has(subresource)) {
+      // binding / finalize: the handler changed exactly what that subresource may change.
+    } else if (subresource === 'status') {
       if (this.def.strategy.prepareForStatusUpdate) this.def.strategy.prepareForStatusUpdate(next, old);
       else {
         for (const k of Object.keys(next)) if (k !== 'status' && k !== 'metadata') delete next[k];
@@ -408,6 +412,7 @@ export class GenericStore {
 
   private validateUpdate(next: any, old: any, subresource: string): FieldError[] {
     const errs: FieldError[] = this.def.strategy.validateUpdate ? [] : validateObjectMetaUpdate(next.metadata, old.metadata);
+    if (INTERNAL_WRITES.has(subresource)) return validateObjectMetaUpdate(next.metadata, old.metadata);
     if (subresource === 'status') {
       return errs.concat(this.def.strategy.validateStatusUpdate?.(next, old) ?? []);
     }
