@@ -287,7 +287,7 @@ export class RestClient {
     };
     for (let attempt = 0; ; attempt++) {
       await this.throttle();
-      const { response, abort } = await this.send(spec, this.watchAgent, 0);
+      const { response, abort } = await this.send(spec, this.watchAgent, this.timeoutMs, 'headers');
       if (response.statusCode !== undefined && response.statusCode >= 200 && response.statusCode < 300) {
         const w = new Watch<T>(response, abort);
         if (opts.signal) {
@@ -316,7 +316,7 @@ export class RestClient {
   private async json<T>(spec: RequestSpec): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       await this.throttle();
-      const { response } = await this.send(spec, this.requestAgent, this.timeoutMs);
+      const { response } = await this.send(spec, this.requestAgent, this.timeoutMs, 'body');
       const body = await readBody(response);
       const code = response.statusCode ?? 0;
       if (code >= 200 && code < 300) return decodeBody(response.headers, body) as T;
@@ -351,6 +351,8 @@ export class RestClient {
     spec: RequestSpec,
     agent: http.Agent,
     timeoutMs: number,
+    /** Whether the deadline covers the whole body or only the wait for the response headers (watches). */
+    deadlineCovers: 'body' | 'headers',
   ): Promise<{ response: IncomingMessage; abort: () => void }> {
     const url = new URL(this.config.server + spec.path);
     for (const [k, v] of Object.entries(spec.query ?? {})) {
@@ -378,10 +380,8 @@ export class RestClient {
         timer = setTimeout(() => req.destroy(new Error(`${spec.method} ${spec.path}: no answer within ${timeoutMs} ms`)), timeoutMs);
       }
       req.on('response', (response) => {
-        if (timer) {
-          // The deadline covers the body too; readBody's end clears it.
-          response.on('end', () => clearTimeout(timer)).on('close', () => clearTimeout(timer));
-        }
+        if (timer && deadlineCovers === 'headers') clearTimeout(timer);
+        else if (timer) response.on('end', () => clearTimeout(timer)).on('close', () => clearTimeout(timer));
         resolve({ response, abort: () => req.destroy() });
       });
       req.on('error', (err) => {

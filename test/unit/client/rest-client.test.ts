@@ -223,3 +223,34 @@ test('raw requests answer decoded JSON', async () => {
   const out = await client.raw<{ kind: string }>('GET', '/api/v1/namespaces/ns1/configmaps');
   assert.equal(out.kind, 'ConfigMapList');
 });
+
+test('a request or watch the server never answers fails after the client timeout', async () => {
+  const silent = http.createServer(() => {});
+  await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+  const c = new RestClient(configFromParts({ server: `http://127.0.0.1:${(silent.address() as AddressInfo).port}` }), { timeoutMs: 100 });
+  try {
+    const t = Date.now();
+    await assert.rejects(c.get(resources.pods, 'p', { namespace: 'n' }), /no answer within 100 ms/);
+    await assert.rejects(c.watch(resources.pods, {}), /no answer within 100 ms/);
+    assert.ok(Date.now() - t < 2000);
+  } finally {
+    c.close();
+    silent.closeAllConnections();
+    silent.close();
+  }
+});
+
+test('a watch outlives the request timeout once the server has answered', async () => {
+  const c = new RestClient(configFromParts({ server: server.url }), { timeoutMs: 100 });
+  try {
+    const w = await c.watch<ConfigMap>(resources.configmaps, { namespace: 'long', resourceVersion: String(server.revision) });
+    await new Promise((r) => setTimeout(r, 250));
+    await client.create(resources.configmaps, { metadata: { name: 'late', namespace: 'long' } });
+    for await (const ev of w) {
+      assert.equal(ev.type, 'ADDED');
+      break;
+    }
+  } finally {
+    c.close();
+  }
+});
