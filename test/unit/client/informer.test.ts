@@ -6,6 +6,7 @@ import { resources } from '../../../src/client/resources.ts';
 import { DeletedFinalStateUnknown } from '../../../src/client/cache/deleted-final-state-unknown.ts';
 import { SharedIndexInformer } from '../../../src/client/cache/shared-informer.ts';
 import { SharedInformerFactory } from '../../../src/client/cache/informer-factory.ts';
+import { labelSelectorFromObject } from '../../../src/api/labels.ts';
 import { FakeApiServer } from './fake-apiserver.ts';
 import { waitFor } from './wait-for.ts';
 
@@ -224,6 +225,9 @@ test('lister reads by namespace, labels and custom index', async () => {
   const lister = inf.lister();
   assert.deepEqual(lister.namespace('a').list().map((p) => p.metadata.name).sort(), ['db-1', 'web-1']);
   assert.deepEqual(lister.list({ app: 'web' }).map((p) => p.metadata.name).sort(), ['web-1', 'web-2']);
+  assert.deepEqual(lister.list('app in (db)').map((p) => p.metadata.name), ['db-1']);
+  assert.deepEqual(lister.namespace('a').list(labelSelectorFromObject({ matchExpressions: [{ key: 'app', operator: 'NotIn', values: ['db'] }] })).map((p) => p.metadata.name), ['web-1']);
+  assert.deepEqual(lister.list((l) => l.app === 'db').map((p) => p.metadata.name), ['db-1']);
   assert.equal(lister.namespace('b').get('web-2')?.metadata.name, 'web-2');
   assert.equal(lister.namespace('a').get('web-2'), undefined);
   assert.deepEqual(inf.indexer.byIndex('byNode', 'n1').map((p) => p.metadata.name).sort(), ['web-1', 'web-2']);
