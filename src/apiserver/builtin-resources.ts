@@ -2,7 +2,7 @@
 // src/api/resources, plus a plain definition (names and scope, schema-checked, default
 // NAME/AGE table) for any listed kind that has no strategy module of its own yet.
 
-import type { ResourceDefinition } from '../api/strategy.ts';
+import type { ResourceDefinition, TableSpec } from '../api/strategy.ts';
 import { findKind } from '../api/schema/registry.ts';
 import { validateObjectMeta, validateObjectMetaUpdate } from '../api/validation/object-meta.ts';
 import { nameIsDNSSubdomain } from '../api/validation/names.ts';
@@ -70,6 +70,21 @@ const PLAIN: Plain[] = [
   ['authorization.k8s.io', 'v1', 'SubjectAccessReview', 'subjectaccessreviews', { verbs: ['create'] }],
 ];
 
+/** Upstream's componentstatuses printer: the Healthy condition as STATUS, MESSAGE, ERROR. */
+const componentStatusTable: TableSpec = {
+  columns: [
+    { name: 'Name', type: 'string', format: 'name' },
+    { name: 'Status', type: 'string' },
+    { name: 'Message', type: 'string' },
+    { name: 'Error', type: 'string' },
+  ],
+  row: (cs) => {
+    const c = (cs.conditions ?? []).find((x: any) => x.type === 'Healthy');
+    const status = !c ? 'Unknown' : c.status === 'True' ? 'Healthy' : 'Unhealthy';
+    return [cs.metadata.name, status, c?.message ?? '', c?.error ?? ''];
+  },
+};
+
 function plainDefinition([group, version, kind, resource, extra = {}]: Plain): ResourceDefinition {
   const info = findKind(group, version, kind);
   if (!info) throw new Error(`the API data has no kind ${kind} in ${group || 'core'}/${version}`);
@@ -85,6 +100,7 @@ function plainDefinition([group, version, kind, resource, extra = {}]: Plain): R
     typeName: info.typeName,
     subresources: [],
     strategy: {
+      ...(kind === 'ComponentStatus' ? { table: componentStatusTable } : {}),
       validate: (obj) => validateObjectMeta(obj.metadata, { namespaced, nameFn: nameIsDNSSubdomain }),
       validateUpdate: (obj, old) => validateObjectMetaUpdate(obj.metadata, old.metadata),
     },

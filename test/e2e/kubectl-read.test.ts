@@ -16,7 +16,8 @@ const POD = (name: string, labels: Record<string, string>, node?: string) => ({
 before(async () => {
   c = await startTestCluster();
   const items = [POD('alpha', { app: 'web', tier: 'front' }, 'node-b'), POD('bravo', { app: 'web', tier: 'back' }, 'node-a'), POD('charlie', { app: 'db' })];
-  await mustKubectl(c, ['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items }) });
+  // A multi-document stream (a `kind: List` would make kubectl validate against OpenAPI v2 protobuf).
+  await mustKubectl(c, ['apply', '-f', '-'], { input: items.map((i) => JSON.stringify(i)).join('\n') });
 });
 after(async () => {
   await c?.stop();
