@@ -314,10 +314,19 @@ export class RestClient {
   }
 
   private async json<T>(spec: RequestSpec): Promise<T> {
+    let resets = 0;
     for (let attempt = 0; ; attempt++) {
       await this.throttle();
-      const { response } = await this.send(spec, this.requestAgent, this.timeoutMs, 'body');
-      const body = await readBody(response);
+      let response: IncomingMessage;
+      let body: Buffer;
+      try {
+        ({ response } = await this.send(spec, this.requestAgent, this.timeoutMs, 'body'));
+        body = await readBody(response);
+      } catch (err) {
+        // A kept-alive socket the server closed just as we reused it: a read is safe to repeat.
+        if (spec.method === 'GET' && resets++ < 1 && isConnectionReset(err) && !spec.signal?.aborted) continue;
+        throw err;
+      }
       const code = response.statusCode ?? 0;
       if (code >= 200 && code < 300) return decodeBody(response.headers, body) as T;
       const retryMs = this.retryDelay(response, attempt);
@@ -391,6 +400,11 @@ export class RestClient {
       req.end(payload);
     });
   }
+}
+
+function isConnectionReset(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  return code === 'ECONNRESET' || code === 'EPIPE';
 }
 
 function writeQuery(opts: WriteOptions): Query {

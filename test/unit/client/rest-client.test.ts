@@ -254,3 +254,33 @@ test('a watch outlives the request timeout once the server has answered', async 
     c.close();
   }
 });
+
+test('a GET whose connection is reset is tried once more; a POST is not', async () => {
+  let gets = 0;
+  let posts = 0;
+  const flaky = http.createServer((req, res) => {
+    if (req.method === 'POST') {
+      posts++;
+      req.socket.destroy();
+      return;
+    }
+    if (gets++ === 0) {
+      req.socket.destroy();
+      return;
+    }
+    res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"metadata":{"name":"ok"}}');
+  });
+  await new Promise<void>((r) => flaky.listen(0, '127.0.0.1', r));
+  const c = new RestClient(configFromParts({ server: `http://127.0.0.1:${(flaky.address() as AddressInfo).port}` }));
+  try {
+    const got = await c.get<ConfigMap>(resources.configmaps, 'x', { namespace: 'n' });
+    assert.equal(got.metadata.name, 'ok');
+    assert.equal(gets, 2);
+    await assert.rejects(c.create(resources.configmaps, { metadata: { name: 'y', namespace: 'n' } }), /socket hang up|ECONNRESET/);
+    assert.equal(posts, 1);
+  } finally {
+    c.close();
+    flaky.closeAllConnections();
+    flaky.close();
+  }
+});
