@@ -1,0 +1,545 @@
+// The Job controller (upstream's "job-controller"): runs pods of a Job to completion.
+//
+// Each sync reads the Job and its pods from the informer caches and:
+//  1. accounts finished pods exactly once — every pod is created with the
+//     `batch.kubernetes.io/job-tracking` finalizer; a finished pod is first recorded in
+//     status.uncountedTerminatedPods, then its finalizer is removed, then it moves into the
+//     succeeded / failed counters (so a pod deleted later never changes the counts);
+//  2. decides whether the Job has failed (backoffLimit, activeDeadlineSeconds), succeeded
+//     (completions, or Indexed completedIndexes) or is suspended, adding the interim
+//     FailureTarget / SuccessCriteriaMet condition and the final Failed / Complete one once no
+//     pod is still terminating;
+//  3. otherwise creates or deletes pods so that `active` matches what parallelism and the
+//     remaining completions allow (with exponential backoff after pod failures);
+//  4. writes status once if it changed.
+
+import { isStatusError } from '../api/errors.ts';
+import { labelSelectorFromObject, matches } from '../api/labels.ts';
+import { nowRfc3339 } from '../api/meta.ts';
+import type { Job, JobCondition, JobStatus } from '../api/types/batch-v1.ts';
+import type { Pod } from '../api/types/core-v1.ts';
+import type { SharedInformerFactory } from '../client/cache/informer-factory.ts';
+import type { DeletedFinalStateUnknown } from '../client/cache/deleted-final-state-unknown.ts';
+import type { SharedIndexInformer } from '../client/cache/shared-informer.ts';
+import type { EventRecorder } from '../client/event-recorder.ts';
+import type { RestClient } from '../client/rest-client.ts';
+import { resources } from '../client/resources.ts';
+import {
+  canonicalJson,
+  controllerRefOf,
+  isPodActive,
+  isPodReady,
+  newControllerRef,
+  objectOf,
+  podKey,
+  QueueController,
+  RequeueAfter,
+  type ControllerConfig,
+} from './controller-utils.ts';
+import { UIDTrackingExpectations } from './expectations.ts';
+
+export const JOB_TRACKING_FINALIZER = 'batch.kubernetes.io/job-tracking';
+export const JOB_COMPLETION_INDEX = 'batch.kubernetes.io/job-completion-index';
+const JOB_COMPLETION_INDEX_ENV = 'JOB_COMPLETION_INDEX';
+
+/** Settings read from the ControllerConfig (all optional). */
+export interface JobControllerConfig extends ControllerConfig {
+  /** The clock (tests inject one). */
+  now?: () => Date;
+  /** Delay before replacing a failed pod, doubled per further failure (upstream: 10 s, capped at 6 min). */
+  jobPodFailureBackoffBaseMs?: number;
+  jobPodFailureBackoffMaxMs?: number;
+}
+
+const MAX_POD_CREATE_DELETE_PER_SYNC = 500;
+
+interface BackoffRecord {
+  failuresAfterLastSuccess: number;
+  lastFailureAt: number;
+}
+
+export class JobController extends QueueController {
+  readonly name = 'job-controller';
+  private readonly jobs: SharedIndexInformer<Job>;
+  private readonly pods: SharedIndexInformer<Pod>;
+  private readonly now: () => Date;
+  private readonly backoffBaseMs: number;
+  private readonly backoffMaxMs: number;
+  private readonly expectations = new UIDTrackingExpectations();
+  /** Pod uids whose tracking finalizer we removed, until the pod cache shows it gone. */
+  private readonly finalizerRemovals = new Set<string>();
+  private readonly backoff = new Map<string, BackoffRecord>();
+
+  constructor(
+    informers: SharedInformerFactory,
+    private readonly client: RestClient,
+    private readonly recorder: EventRecorder,
+    config: JobControllerConfig = {},
+  ) {
+    super();
+    this.now = config.now ?? (() => new Date());
+    this.backoffBaseMs = config.jobPodFailureBackoffBaseMs ?? 10_000;
+    this.backoffMaxMs = config.jobPodFailureBackoffMaxMs ?? 360_000;
+    this.jobs = informers.informerFor<Job>(resources.jobs);
+    this.pods = informers.informerFor<Pod>(resources.pods);
+    this.waitFor(this.jobs, this.pods);
+    this.jobs.addEventHandler({
+      onAdd: (job) => this.enqueue(job),
+      onUpdate: (_old, job) => this.enqueue(job),
+      onDelete: (job) => this.enqueue(job),
+    });
+    this.pods.addEventHandler({
+      onAdd: (pod) => this.podAdded(pod),
+      onUpdate: (_old, pod) => this.podUpdated(pod),
+      onDelete: (pod) => this.podDeleted(pod),
+    });
+  }
+
+  private jobKeyOf(pod: Pod): string | undefined {
+    const ref = controllerRefOf(pod);
+    if (!ref || ref.kind !== 'Job' || ref.apiVersion !== 'batch/v1') return undefined;
+    return `${pod.metadata?.namespace}/${ref.name}`;
+  }
+
+  private podAdded(pod: Pod): void {
+    const key = this.jobKeyOf(pod);
+    if (!key) return;
+    if (pod.metadata?.deletionTimestamp) this.expectations.podDeletionObserved(key, podKey(pod));
+    else this.expectations.creationObserved(key);
+    this.queue.add(key);
+  }
+
+  private podUpdated(pod: Pod): void {
+    if (!hasTrackingFinalizer(pod)) this.finalizerRemovals.delete(pod.metadata?.uid ?? '');
+    const key = this.jobKeyOf(pod);
+    if (!key) return;
+    if (pod.metadata?.deletionTimestamp) this.expectations.podDeletionObserved(key, podKey(pod));
+    this.queue.add(key);
+  }
+
+  private podDeleted(obj: Pod | DeletedFinalStateUnknown<Pod>): void {
+    const pod = objectOf(obj);
+    this.finalizerRemovals.delete(pod.metadata?.uid ?? '');
+    const key = this.jobKeyOf(pod);
+    if (!key) return;
+    this.expectations.podDeletionObserved(key, podKey(pod));
+    this.queue.add(key);
+  }
+
+  async sync(key: string): Promise<void | RequeueAfter> {
+    const [namespace, name] = key.split('/');
+    const job = this.jobs.lister().namespace(namespace).get(name);
+    if (!job) {
+      this.expectations.deleteExpectations(key);
+      this.backoff.delete(key);
+      await this.releaseOrphanPods(namespace, name);
+      return;
+    }
+    const pods = this.podsOf(job);
+    if (job.metadata?.deletionTimestamp || isFinished(job)) {
+      await this.removeTrackingFinalizers(pods.filter(hasTrackingFinalizer));
+      return;
+    }
+    if (!this.expectations.satisfiedExpectations(key)) return;
+
+    const now = this.now();
+    const spec = job.spec ?? ({} as NonNullable<Job['spec']>);
+    const indexed = spec.completionMode === 'Indexed';
+    const completions = spec.completions ?? undefined;
+    let current: Job = job;
+    const status: JobStatus = structuredClone(job.status ?? {});
+    status.uncountedTerminatedPods = {
+      succeeded: [...(status.uncountedTerminatedPods?.succeeded ?? [])],
+      failed: [...(status.uncountedTerminatedPods?.failed ?? [])],
+    };
+    const uncounted = status.uncountedTerminatedPods as { succeeded: string[]; failed: string[] };
+    const completed = parseIndexes(status.completedIndexes);
+
+    // 1. Record newly finished pods in uncountedTerminatedPods (and completedIndexes) first.
+    const newlySucceeded: Pod[] = [];
+    const newlyFailed: Pod[] = [];
+    for (const pod of pods) {
+      const uid = pod.metadata?.uid ?? '';
+      if (!hasTrackingFinalizer(pod) || this.finalizerRemovals.has(uid)) continue;
+      if (uncounted.succeeded.includes(uid) || uncounted.failed.includes(uid)) continue;
+      if (pod.status?.phase === 'Succeeded') newlySucceeded.push(pod);
+      else if (pod.status?.phase === 'Failed' || pod.metadata?.deletionTimestamp) newlyFailed.push(pod);
+    }
+    if (newlySucceeded.length + newlyFailed.length > 0) {
+      for (const pod of newlySucceeded) {
+        uncounted.succeeded.push(pod.metadata!.uid!);
+        const index = completionIndexOf(pod);
+        if (indexed && index !== undefined && completions !== undefined && index < completions) completed.add(index);
+      }
+      for (const pod of newlyFailed) uncounted.failed.push(pod.metadata!.uid!);
+      if (indexed) status.completedIndexes = formatIndexes(completed);
+      this.recordFailures(key, newlySucceeded.length, newlyFailed.length, now);
+      current = await this.writeStatus(current, status);
+    }
+
+    // 2. Remove the tracking finalizers of uncounted pods, then 3. move them into the counters.
+    const byUid = new Map(pods.map((p) => [p.metadata?.uid ?? '', p]));
+    const unfinalized = [...uncounted.succeeded, ...uncounted.failed].map((uid) => byUid.get(uid)).filter((p): p is Pod => !!p && hasTrackingFinalizer(p));
+    const released = await this.removeTrackingFinalizers(unfinalized);
+    const settled = (uid: string) => !byUid.has(uid) || !hasTrackingFinalizer(byUid.get(uid)!) || released.has(uid);
+    const doneSucceeded = uncounted.succeeded.filter(settled);
+    const doneFailed = uncounted.failed.filter(settled);
+    status.succeeded = (status.succeeded ?? 0) + doneSucceeded.length;
+    status.failed = (status.failed ?? 0) + doneFailed.length;
+    uncounted.succeeded = uncounted.succeeded.filter((u) => !settled(u));
+    uncounted.failed = uncounted.failed.filter((u) => !settled(u));
+
+    const active = pods.filter(isPodActive);
+    const terminating = pods.filter((p) => p.metadata?.deletionTimestamp && !isTerminal(p)).length;
+    const succeeded = indexed ? completed.size : status.succeeded + uncounted.succeeded.length;
+    const failed = status.failed + uncounted.failed.length;
+
+    // Decide where the Job stands.
+    let finishing = findCondition(status, 'FailureTarget') ?? findCondition(status, 'SuccessCriteriaMet');
+    if (!finishing) {
+      const failure = this.failureOf(job, pods, failed, now);
+      if (failure) {
+        finishing = setCondition(status, 'FailureTarget', 'True', failure.reason, failure.message, now);
+      } else if (isComplete(spec, indexed, succeeded, completed.size, active.length)) {
+        finishing = setCondition(status, 'SuccessCriteriaMet', 'True', 'CompletionsReached', 'Reached expected number of succeeded pods', now);
+      }
+    }
+
+    let activeCount = active.length;
+    if (finishing) {
+      activeCount -= await this.deletePods(job, key, active);
+      if (terminating === 0 && activeCount === 0) {
+        if (finishing.type === 'FailureTarget') {
+          setCondition(status, 'Failed', 'True', finishing.reason!, finishing.message!, now);
+          this.recorder.event(job, 'Warning', finishing.reason!, finishing.message!);
+        } else {
+          setCondition(status, 'Complete', 'True', finishing.reason!, finishing.message!, now);
+          status.completionTime = nowRfc3339(now);
+          this.recorder.event(job, 'Normal', 'Completed', 'Job completed');
+        }
+      }
+    } else if (spec.suspend) {
+      activeCount -= await this.deletePods(job, key, active);
+      if (findCondition(status, 'Suspended')?.status !== 'True') {
+        setCondition(status, 'Suspended', 'True', 'JobSuspended', 'Job suspended', now);
+        this.recorder.event(job, 'Normal', 'Suspended', 'Job suspended');
+      }
+    } else {
+      if (findCondition(status, 'Suspended')?.status === 'True') {
+        setCondition(status, 'Suspended', 'False', 'JobResumed', 'Job resumed', now);
+        this.recorder.event(job, 'Normal', 'Resumed', 'Job resumed');
+        status.startTime = nowRfc3339(now);
+      }
+      if (!status.startTime) status.startTime = nowRfc3339(now);
+      const deadline = spec.activeDeadlineSeconds;
+      if (deadline !== undefined) {
+        const left = Date.parse(status.startTime) + deadline * 1000 - now.getTime();
+        this.queue.addAfter(key, Math.max(left, 0) + 100);
+      }
+      activeCount += await this.manage(job, key, active, completed, succeeded, now);
+    }
+
+    status.active = activeCount;
+    status.ready = active.filter(isPodReady).length;
+    status.terminating = terminating;
+    if (canonicalJson(status) !== canonicalJson(job.status ?? {})) await this.writeStatus(current, status);
+  }
+
+  /** The pods this Job controls: matching its selector, with a controller reference to it. */
+  private podsOf(job: Job): Pod[] {
+    const selector = labelSelectorFromObject(job.spec?.selector);
+    const uid = job.metadata?.uid;
+    return this.pods
+      .lister()
+      .namespace(job.metadata?.namespace ?? '')
+      .list((labels) => matches(selector, labels))
+      .filter((p) => p.metadata?.ownerReferences?.some((r) => r.controller && r.uid === uid));
+  }
+
+  private failureOf(job: Job, pods: Pod[], failed: number, now: Date): { reason: string; message: string } | undefined {
+    const spec = job.spec!;
+    const backoffLimit = spec.backoffLimit ?? 6;
+    if (failed > backoffLimit || pastBackoffLimitOnFailure(job, pods)) {
+      return { reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' };
+    }
+    const deadline = spec.activeDeadlineSeconds;
+    const start = job.status?.startTime;
+    if (deadline !== undefined && start && !spec.suspend && now.getTime() - Date.parse(start) >= deadline * 1000) {
+      return { reason: 'DeadlineExceeded', message: 'Job was active longer than specified deadline' };
+    }
+    return undefined;
+  }
+
+  private recordFailures(key: string, newSucceeded: number, newFailed: number, now: Date): void {
+    const rec = this.backoff.get(key) ?? { failuresAfterLastSuccess: 0, lastFailureAt: 0 };
+    if (newSucceeded > 0) rec.failuresAfterLastSuccess = 0;
+    if (newFailed > 0) {
+      rec.failuresAfterLastSuccess += newFailed;
+      rec.lastFailureAt = now.getTime();
+    }
+    this.backoff.set(key, rec);
+  }
+
+  /** Milliseconds to wait before creating replacement pods after failures. */
+  private backoffRemaining(key: string, now: Date): number {
+    const rec = this.backoff.get(key);
+    if (!rec || rec.failuresAfterLastSuccess === 0) return 0;
+    const delay = Math.min(this.backoffBaseMs * 2 ** (rec.failuresAfterLastSuccess - 1), this.backoffMaxMs);
+    return rec.lastFailureAt + delay - now.getTime();
+  }
+
+  /** Creates or deletes pods toward the wanted number of active pods; answers the change in active pods. */
+  private async manage(job: Job, key: string, active: Pod[], completed: Set<number>, succeeded: number, now: Date): Promise<number> {
+    const spec = job.spec!;
+    const parallelism = spec.parallelism ?? 1;
+    const completions = spec.completions ?? undefined;
+    const indexed = spec.completionMode === 'Indexed';
+
+    let wantActive: number;
+    if (completions === undefined) wantActive = succeeded > 0 ? Math.min(active.length, parallelism) : parallelism;
+    else wantActive = Math.max(0, Math.min(completions - succeeded, parallelism));
+
+    // Indexed: pods with an invalid, completed or duplicated index go first.
+    const surplus: Pod[] = [];
+    let keep = active;
+    if (indexed) {
+      const seen = new Set<number>();
+      keep = [];
+      for (const pod of sortNewestLast(active)) {
+        const index = completionIndexOf(pod);
+        if (index === undefined || index >= (completions ?? 0) || completed.has(index) || seen.has(index)) surplus.push(pod);
+        else {
+          seen.add(index);
+          keep.push(pod);
+        }
+      }
+    }
+    if (keep.length > wantActive) surplus.push(...rankForDeletion(keep).slice(0, keep.length - wantActive));
+    if (surplus.length > 0) return -(await this.deletePods(job, key, surplus.slice(0, MAX_POD_CREATE_DELETE_PER_SYNC)));
+
+    let diff = Math.min(wantActive - keep.length, MAX_POD_CREATE_DELETE_PER_SYNC);
+    if (diff <= 0) return 0;
+    const wait = this.backoffRemaining(key, now);
+    if (wait > 0) {
+      this.queue.addAfter(key, wait);
+      return 0;
+    }
+    let indexes: (number | undefined)[] = [];
+    if (indexed) {
+      const activeIndexes = new Set(keep.map(completionIndexOf));
+      for (let i = 0; i < (completions ?? 0) && indexes.length < diff; i++) if (!completed.has(i) && !activeIndexes.has(i)) indexes.push(i);
+      diff = indexes.length;
+    } else indexes = new Array(diff).fill(undefined);
+
+    // Slow start: 1, 2, 4… pods per batch, stopping at the first error.
+    this.expectations.expectCreations(key, diff);
+    let created = 0;
+    for (let batch = 1; created < diff; batch *= 2) {
+      const slice = indexes.slice(created, created + batch);
+      const results = await Promise.allSettled(slice.map((index) => this.createPod(job, index)));
+      const failedCount = results.filter((r) => r.status === 'rejected').length;
+      created += slice.length - failedCount;
+      if (failedCount > 0) {
+        this.expectations.lowerExpectations(key, diff - created, 0);
+        const err = (results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason;
+        this.recorder.event(job, 'Warning', 'FailedCreate', `Error creating: ${errorMessage(err)}`);
+        throw err;
+      }
+    }
+    return created;
+  }
+
+  private async createPod(job: Job, index: number | undefined): Promise<void> {
+    const template = structuredClone(job.spec!.template);
+    const name = job.metadata!.name!;
+    const labels = { ...(template.metadata?.labels ?? {}) };
+    const annotations = { ...(template.metadata?.annotations ?? {}) };
+    const podSpec = template.spec!;
+    if (index !== undefined) {
+      labels[JOB_COMPLETION_INDEX] = String(index);
+      annotations[JOB_COMPLETION_INDEX] = String(index);
+      if (!podSpec.hostname) podSpec.hostname = `${name}-${index}`;
+      const env = { name: JOB_COMPLETION_INDEX_ENV, valueFrom: { fieldRef: { fieldPath: `metadata.annotations['${JOB_COMPLETION_INDEX}']` } } };
+      for (const c of [...(podSpec.initContainers ?? []), ...podSpec.containers]) {
+        c.env = [...(c.env ?? []).filter((e) => e.name !== JOB_COMPLETION_INDEX_ENV), env];
+      }
+    }
+    const pod: Pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: {
+        generateName: index === undefined ? `${name}-` : `${name}-${index}-`,
+        namespace: job.metadata!.namespace,
+        labels,
+        annotations,
+        finalizers: [JOB_TRACKING_FINALIZER],
+        ownerReferences: [newControllerRef(job, 'batch/v1', 'Job')],
+      },
+      spec: podSpec,
+    };
+    const created = await this.client.create<Pod>(resources.pods, pod);
+    this.recorder.event(job, 'Normal', 'SuccessfulCreate', `Created pod: ${created.metadata?.name}`);
+  }
+
+  /** Deletes the pods (already-gone ones count as deleted); answers how many were deleted. */
+  private async deletePods(job: Job, key: string, pods: Pod[]): Promise<number> {
+    const live = pods.filter((p) => !p.metadata?.deletionTimestamp);
+    if (live.length === 0) return 0;
+    this.expectations.expectPodDeletions(key, live.map(podKey));
+    let deleted = 0;
+    let firstError: unknown;
+    await Promise.all(
+      live.map(async (pod) => {
+        try {
+          await this.client.delete(resources.pods, pod.metadata!.name!, { namespace: pod.metadata!.namespace });
+          this.recorder.event(job, 'Normal', 'SuccessfulDelete', `Deleted pod: ${pod.metadata!.name}`);
+          deleted++;
+        } catch (err) {
+          this.expectations.podDeletionObserved(key, podKey(pod));
+          if (isStatusError(err, 'NotFound')) {
+            deleted++;
+            return;
+          }
+          this.recorder.event(job, 'Warning', 'FailedDelete', `Error deleting: ${errorMessage(err)}`);
+          firstError ??= err;
+        }
+      }),
+    );
+    if (firstError) throw firstError;
+    return deleted;
+  }
+
+  /** Removes the tracking finalizer from each pod; answers the uids done (or already gone). */
+  private async removeTrackingFinalizers(pods: Pod[]): Promise<Set<string>> {
+    const done = new Set<string>();
+    let firstError: unknown;
+    await Promise.all(
+      pods.map(async (pod) => {
+        const uid = pod.metadata!.uid!;
+        const finalizers = (pod.metadata?.finalizers ?? []).filter((f) => f !== JOB_TRACKING_FINALIZER);
+        try {
+          await this.client.patch(resources.pods, pod.metadata!.name!, 'merge', { metadata: { finalizers, resourceVersion: pod.metadata!.resourceVersion } }, { namespace: pod.metadata!.namespace });
+          this.finalizerRemovals.add(uid);
+          done.add(uid);
+        } catch (err) {
+          if (isStatusError(err, 'NotFound')) done.add(uid);
+          else firstError ??= err;
+        }
+      }),
+    );
+    if (firstError) throw firstError;
+    return done;
+  }
+
+  /** A deleted Job leaves pods with our finalizer behind: release them. */
+  private async releaseOrphanPods(namespace: string, name: string): Promise<void> {
+    const pods = this.pods
+      .lister()
+      .namespace(namespace)
+      .list()
+      .filter((p) => hasTrackingFinalizer(p) && p.metadata?.ownerReferences?.some((r) => r.controller && r.kind === 'Job' && r.name === name));
+    await this.removeTrackingFinalizers(pods);
+  }
+
+  private async writeStatus(job: Job, status: JobStatus): Promise<Job> {
+    const body: Job = { ...job, status };
+    return this.client.update<Job>(resources.jobs, body, { subresource: 'status' });
+  }
+}
+
+function hasTrackingFinalizer(pod: Pod): boolean {
+  return pod.metadata?.finalizers?.includes(JOB_TRACKING_FINALIZER) ?? false;
+}
+
+function isTerminal(pod: Pod): boolean {
+  return pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
+}
+
+function isFinished(job: Job): boolean {
+  return job.status?.conditions?.some((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True') ?? false;
+}
+
+function isComplete(spec: NonNullable<Job['spec']>, indexed: boolean, succeeded: number, completedIndexes: number, active: number): boolean {
+  if (indexed) return completedIndexes >= (spec.completions ?? 0);
+  if (spec.completions === undefined || spec.completions === null) return succeeded > 0 && active === 0;
+  return succeeded >= spec.completions;
+}
+
+/** With restartPolicy OnFailure, container restarts count against backoffLimit. */
+function pastBackoffLimitOnFailure(job: Job, pods: Pod[]): boolean {
+  if (job.spec?.template.spec?.restartPolicy !== 'OnFailure') return false;
+  let restarts = 0;
+  for (const pod of pods) {
+    if (pod.status?.phase !== 'Running' && pod.status?.phase !== 'Pending') continue;
+    for (const s of [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])]) restarts += s.restartCount ?? 0;
+  }
+  const limit = job.spec?.backoffLimit ?? 6;
+  return limit === 0 ? restarts > 0 : restarts >= limit;
+}
+
+function completionIndexOf(pod: Pod): number | undefined {
+  const raw = pod.metadata?.annotations?.[JOB_COMPLETION_INDEX] ?? pod.metadata?.labels?.[JOB_COMPLETION_INDEX];
+  if (raw === undefined || !/^\d+$/.test(raw)) return undefined;
+  return Number(raw);
+}
+
+/** `1,3-5,7` → {1,3,4,5,7}. */
+export function parseIndexes(text: string | undefined): Set<number> {
+  const out = new Set<number>();
+  if (!text) return out;
+  for (const part of text.split(',')) {
+    const [a, b] = part.split('-').map(Number);
+    for (let i = a; i <= (b ?? a); i++) out.add(i);
+  }
+  return out;
+}
+
+/** {1,3,4,5,7} → `1,3-5,7`, as upstream writes completedIndexes. */
+export function formatIndexes(indexes: Set<number>): string {
+  const sorted = [...indexes].sort((a, b) => a - b);
+  const parts: string[] = [];
+  for (let i = 0; i < sorted.length; ) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j] + 1) j++;
+    parts.push(i === j ? `${sorted[i]}` : `${sorted[i]}-${sorted[j]}`);
+    i = j + 1;
+  }
+  return parts.join(',');
+}
+
+function findCondition(status: JobStatus, type: string): JobCondition | undefined {
+  return status.conditions?.find((c) => c.type === type);
+}
+
+function setCondition(status: JobStatus, type: string, value: 'True' | 'False', reason: string, message: string, now: Date): JobCondition {
+  const conditions = (status.conditions ??= []);
+  const ts = nowRfc3339(now);
+  let c = conditions.find((x) => x.type === type);
+  if (!c) {
+    c = { type, status: value, lastProbeTime: ts, lastTransitionTime: ts, reason, message };
+    conditions.push(c);
+  } else {
+    if (c.status !== value) c.lastTransitionTime = ts;
+    Object.assign(c, { status: value, lastProbeTime: ts, reason, message });
+  }
+  return c;
+}
+
+/** Upstream's order for picking pods to delete: unassigned, pending, not ready, newest first. */
+function rankForDeletion(pods: Pod[]): Pod[] {
+  const rank = (p: Pod) => [p.spec?.nodeName ? 1 : 0, p.status?.phase === 'Pending' ? 0 : p.status?.phase === 'Unknown' ? 1 : 2, isPodReady(p) ? 1 : 0];
+  return [...pods].sort((a, b) => {
+    const ra = rank(a);
+    const rb = rank(b);
+    for (let i = 0; i < ra.length; i++) if (ra[i] !== rb[i]) return ra[i] - rb[i];
+    return (b.metadata?.creationTimestamp ?? '').localeCompare(a.metadata?.creationTimestamp ?? '');
+  });
+}
+
+function sortNewestLast(pods: Pod[]): Pod[] {
+  return [...pods].sort((a, b) => (a.metadata?.creationTimestamp ?? '').localeCompare(b.metadata?.creationTimestamp ?? ''));
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
