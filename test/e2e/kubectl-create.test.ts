@@ -47,9 +47,17 @@ const CLUSTER_CASES = (suffix: string): Case[] => [
   { kind: 'priorityclass', name: `pc-${suffix}`, args: ['priorityclass', `pc-${suffix}`, '--value=1000', '--description=high'], namespaced: false },
 ];
 
+/** JSON null and an absent field mean the same to the API (Go decodes both to the zero value). */
+function withoutNulls(v: any): any {
+  if (Array.isArray(v)) return v.map(withoutNulls);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).filter(([, x]) => x !== null).map(([k, x]) => [k, withoutNulls(x)]));
+  return v;
+}
+
 /** The object without what differs by nature between two creations. */
 function comparable(obj: any, ns: string): any {
-  const o = structuredClone(obj);
+  const uid: string = obj.metadata.uid;
+  const o = JSON.parse(JSON.stringify(withoutNulls(obj)).replaceAll(uid, 'UID'));
   for (const k of ['uid', 'resourceVersion', 'creationTimestamp', 'managedFields', 'generation']) delete o.metadata[k];
   if (o.metadata.namespace === ns) delete o.metadata.namespace;
   if (o.spec?.clusterIP) {
@@ -57,7 +65,7 @@ function comparable(obj: any, ns: string): any {
     delete o.spec.clusterIPs;
   }
   for (const p of o.spec?.ports ?? []) delete p.nodePort;
-  const text = JSON.stringify(o).replaceAll(ns, 'NS');
+  const text = ns ? JSON.stringify(o).replaceAll(ns, 'NS') : JSON.stringify(o);
   return JSON.parse(text.replace(/-(1\.\d\d)"/g, '"').replace(/-v\d\d"/g, '"'));
 }
 
