@@ -20,6 +20,8 @@ export interface ResourceEventHandler<T> {
 
 export interface HandlerRegistration {
   remove(): void;
+  /** Handlers are called synchronously, so a handler has seen the first list once the informer has. */
+  hasSynced(): boolean;
 }
 
 export interface SharedInformerOptions<T> {
@@ -85,6 +87,7 @@ export class SharedIndexInformer<T extends HasMetadata> implements ReflectorStor
         if (listener.resyncTimer) clearInterval(listener.resyncTimer);
         this.listeners.delete(listener);
       },
+      hasSynced: () => this.synced,
     };
   }
 

@@ -254,7 +254,7 @@ test('the informer factory shares one informer per resource, namespace and selec
   const a = factory.informerFor<Pod>(resources.pods);
   const b = factory.informerFor<Pod>(resources.pods, { indexers: { byNode: (p) => [p.spec?.nodeName ?? ''] } });
   const c = factory.informerFor<Pod>(resources.pods, { namespace: 'kube-system' });
-  const d = factory.informerFor<Pod>(resources.nodes as any);
+  const d = factory.informerFor<Pod>(resources.nodes);
   assert.equal(a, b);
   assert.notEqual(a, c);
   assert.notEqual(a, d);
