@@ -32,7 +32,7 @@ import { resourcequotas } from './resourcequotas.ts';
 import { clusterrolebindings, rolebindings } from './rolebindings.ts';
 import { clusterroles, roles } from './roles.ts';
 import { secrets } from './secrets.ts';
-import { selfsubjectaccessreviews } from './selfsubjectaccessreviews.ts';
+import { selfsubjectaccessreviews, subjectaccessreviews } from './selfsubjectaccessreviews.ts';
 import { serviceaccounts } from './serviceaccounts.ts';
 import { services } from './services.ts';
 import { statefulsets } from './statefulsets.ts';
@@ -90,5 +90,6 @@ export function builtinResources(): ResourceDefinition[] {
     roles,
     // authorization.k8s.io/v1
     selfsubjectaccessreviews,
+    subjectaccessreviews,
   ];
 }

@@ -15,7 +15,7 @@ export const serviceaccounts: ResourceDefinition = {
   namespaced: true,
   shortNames: ['sa'],
   typeName: 'io.k8s.api.core.v1.ServiceAccount',
-  subresources: [],
+  subresources: ['token'],
   strategy: {
     validate: metaValidator(true, nameIsDNSSubdomain),
     validateUpdate: metaUpdateValidator(),

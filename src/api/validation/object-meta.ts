@@ -103,25 +103,14 @@ function same(a: unknown, b: unknown): boolean {
 }
 
 /**
- * The transition checks of an update alone: identity and server-owned fields may not change,
- * a generation may not go back, no finalizer may be added once deletion started.
+ * The transition checks of an update alone: identity and server-owned fields may not change
+ * and a generation may not go back. (The API server itself refuses new finalizers on an
+ * object being deleted; validateObjectMetaUpdate adds that check for other callers.)
  */
 export function validateObjectMetaTransition(meta: any, oldMeta: any, path = 'metadata'): FieldError[] {
   const errs: FieldError[] = [];
   meta = meta ?? {};
   oldMeta = oldMeta ?? {};
-  if (oldMeta.deletionTimestamp) {
-    const old = new Set<string>(oldMeta.finalizers ?? []);
-    const added = [...new Set<string>(meta.finalizers ?? [])].filter((f) => !old.has(f)).sort();
-    if (added.length > 0) {
-      errs.push(
-        fieldError.forbidden(
-          `${path}.finalizers`,
-          `no new finalizers can be added if the object is being deleted, found new finalizers ${goStringSlice(added)}`,
-        ),
-      );
-    }
-  }
   if ((meta.generation ?? 0) < (oldMeta.generation ?? 0)) {
     errs.push(fieldError.invalid(`${path}.generation`, meta.generation ?? 0, 'must not be decremented'));
   }
@@ -131,12 +120,26 @@ export function validateObjectMetaTransition(meta: any, oldMeta: any, path = 'me
   return errs;
 }
 
+/** No finalizer may be added once deletion has started. */
+export function validateNoNewFinalizers(meta: any, oldMeta: any, path = 'metadata'): FieldError[] {
+  if (!oldMeta?.deletionTimestamp) return [];
+  const old = new Set<string>(oldMeta.finalizers ?? []);
+  const added = [...new Set<string>(meta?.finalizers ?? [])].filter((f) => !old.has(f)).sort();
+  if (added.length === 0) return [];
+  return [
+    fieldError.forbidden(
+      `${path}.finalizers`,
+      `no new finalizers can be added if the object is being deleted, found new finalizers ${goStringSlice(added)}`,
+    ),
+  ];
+}
+
 /**
  * Upstream's ValidateObjectMetaUpdate: the transition checks plus the syntax of labels,
  * annotations, ownerReferences and finalizers. (The API server checks resourceVersion.)
  */
 export function validateObjectMetaUpdate(meta: any, oldMeta: any, path = 'metadata'): FieldError[] {
-  const errs = validateObjectMetaTransition(meta, oldMeta, path);
+  const errs = [...validateNoNewFinalizers(meta, oldMeta, path), ...validateObjectMetaTransition(meta, oldMeta, path)];
   meta = meta ?? {};
   errs.push(...validateLabels(meta.labels, `${path}.labels`));
   errs.push(...validateAnnotations(meta.annotations, `${path}.annotations`));

@@ -36,7 +36,7 @@ test('group/resource pairs are unique and lists are named <Kind>List', () => {
     assert.equal(d.listKind, `${d.kind}List`);
     assert.equal(d.singular, d.kind.toLowerCase());
   }
-  assert.equal(defs.length, 38);
+  assert.equal(defs.length, 39);
 });
 
 test('short names and categories are those upstream discovery reports', () => {
