@@ -207,8 +207,11 @@ export class JobController extends QueueController {
 
     let activeCount = active.length;
     if (finishing) {
-      activeCount -= await this.deletePods(job, key, active);
-      if (terminating === 0 && activeCount === 0) {
+      const deleted = await this.deletePods(job, key, active);
+      activeCount -= deleted;
+      // Pods just deleted still hold our finalizer: they are counted (as failed) and released
+      // by the next syncs; the final condition waits for that.
+      if (terminating + deleted === 0 && activeCount === 0) {
         if (finishing.type === 'FailureTarget') {
           setCondition(status, 'Failed', 'True', finishing.reason!, finishing.message!, now);
           this.recorder.event(job, 'Warning', finishing.reason!, finishing.message!);

@@ -1,0 +1,86 @@
+// Shared set-up for the controllers2-* component tests: a real API server on a temp SQLite
+// file, a REST client, one informer factory and event recorder, and the controllers under
+// test running against them. Nothing else runs (no scheduler, no kubelet): tests play those.
+
+import { startTestApiServer, type TestApiServer } from '../helpers/apiserver.ts';
+import { SharedInformerFactory } from '../../src/client/cache/informer-factory.ts';
+import { EventRecorder } from '../../src/client/event-recorder.ts';
+import { RestClient } from '../../src/client/rest-client.ts';
+import type { Controller } from '../../src/controllers/controller-utils.ts';
+
+export interface Harness {
+  api: TestApiServer;
+  client: RestClient;
+  informers: SharedInformerFactory;
+  recorder: EventRecorder;
+  /** Starts the controller's workers (they run until stop()). */
+  start(controller: Controller, workers?: number): void;
+  stop(): Promise<void>;
+}
+
+export async function startHarness(): Promise<Harness> {
+  const api = await startTestApiServer();
+  const client = new RestClient({ server: api.url }, { component: 'controllers2-test' });
+  const informers = new SharedInformerFactory(client);
+  const recorder = new EventRecorder({ client, component: 'controller-manager' });
+  const running: { controller: Controller; done: Promise<void> }[] = [];
+  return {
+    api,
+    client,
+    informers,
+    recorder,
+    start(controller, workers = 2) {
+      running.push({ controller, done: controller.run(workers) });
+    },
+    async stop() {
+      for (const r of running) r.controller.stop();
+      await Promise.all(running.map((r) => r.done.catch(() => undefined)));
+      await informers.stop();
+      await recorder.stop();
+      client.close();
+      await api.stop();
+    },
+  };
+}
+
+/** Polls `probe` until it answers something truthy; fails with `what` after `timeoutMs`. */
+export async function eventually<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Plays the kubelet: writes the pod's phase (and Ready condition) through pods/status. */
+export async function setPodPhase(api: TestApiServer, namespace: string, name: string, phase: 'Running' | 'Succeeded' | 'Failed', ready = phase === 'Running'): Promise<void> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const got = await api.call('GET', `/api/v1/namespaces/${namespace}/pods/${name}`);
+    if (got.status !== 200) throw new Error(`get pod ${name}: ${got.status} ${got.text}`);
+    const pod = got.body;
+    const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    pod.status = {
+      ...(pod.status ?? {}),
+      phase,
+      conditions: [{ type: 'Ready', status: ready ? 'True' : 'False', lastTransitionTime: now }],
+    };
+    const put = await api.call('PUT', `/api/v1/namespaces/${namespace}/pods/${name}/status`, pod);
+    if (put.status === 200) return;
+    if (put.status !== 409) throw new Error(`put pod status ${name}: ${put.status} ${put.text}`);
+  }
+  throw new Error(`put pod status ${name}: conflicts`);
+}
+
+export async function listPods(api: TestApiServer, namespace: string, labelSelector?: string): Promise<any[]> {
+  const q = labelSelector ? `?labelSelector=${encodeURIComponent(labelSelector)}` : '';
+  const r = await api.call('GET', `/api/v1/namespaces/${namespace}/pods${q}`);
+  if (r.status !== 200) throw new Error(`list pods: ${r.status} ${r.text}`);
+  return r.body.items;
+}
