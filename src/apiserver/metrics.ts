@@ -26,34 +26,44 @@ export const REQUEST_DURATION_BUCKETS = [
   0.005, 0.025, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1.0, 1.25, 1.5, 2, 3, 4, 5, 6, 8, 10, 15, 20, 30, 45, 60,
 ];
 
-interface DurationSeries {
+/** Everything recorded for one label set (all labels but the response code). */
+interface Series {
+  /** The rendered labels, e.g. `component="apiserver",dry_run="",…`. */
   labels: string;
+  totalsByCode: Map<number, number>;
+  /** Per bucket, not cumulative (summed when rendered). */
   bucketCounts: number[];
   sum: number;
   count: number;
 }
 
 export class RequestMetrics {
-  private readonly totals = new Map<string, number>();
-  private readonly durations = new Map<string, DurationSeries>();
+  private readonly series = new Map<string, Series>();
   private readonly inflightByKind: Record<RequestKind, number> = { readOnly: 0, mutating: 0 };
 
   recordRequest(labels: RequestLabels, seconds: number): void {
-    const common =
-      `component="${escape(labels.component)}",dry_run="${escape(labels.dryRun ?? '')}",group="${escape(labels.group)}",` +
-      `resource="${escape(labels.resource)}",scope="${escape(labels.scope)}",subresource="${escape(labels.subresource)}",` +
-      `verb="${escape(labels.verb)}",version="${escape(labels.version)}"`;
-    const totalKey = `code="${labels.code}",${common}`;
-    this.totals.set(totalKey, (this.totals.get(totalKey) ?? 0) + 1);
-
-    let series = this.durations.get(common);
+    const key = `${labels.verb}|${labels.group}|${labels.version}|${labels.resource}|${labels.subresource}|${labels.scope}|${labels.component}|${labels.dryRun ?? ''}`;
+    let series = this.series.get(key);
     if (!series) {
-      series = { labels: common, bucketCounts: new Array<number>(REQUEST_DURATION_BUCKETS.length).fill(0), sum: 0, count: 0 };
-      this.durations.set(common, series);
+      series = {
+        labels:
+          `component="${escape(labels.component)}",dry_run="${escape(labels.dryRun ?? '')}",group="${escape(labels.group)}",` +
+          `resource="${escape(labels.resource)}",scope="${escape(labels.scope)}",subresource="${escape(labels.subresource)}",` +
+          `verb="${escape(labels.verb)}",version="${escape(labels.version)}"`,
+        totalsByCode: new Map(),
+        bucketCounts: new Array<number>(REQUEST_DURATION_BUCKETS.length).fill(0),
+        sum: 0,
+        count: 0,
+      };
+      this.series.set(key, series);
     }
-    // Buckets are stored non-cumulatively and summed when rendered.
-    const bucket = REQUEST_DURATION_BUCKETS.findIndex((bound) => seconds <= bound);
-    if (bucket >= 0) series.bucketCounts[bucket]!++;
+    series.totalsByCode.set(labels.code, (series.totalsByCode.get(labels.code) ?? 0) + 1);
+    for (let i = 0; i < REQUEST_DURATION_BUCKETS.length; i++) {
+      if (seconds <= REQUEST_DURATION_BUCKETS[i]!) {
+        series.bucketCounts[i]!++;
+        break;
+      }
+    }
     series.sum += seconds;
     series.count++;
   }
@@ -72,8 +82,8 @@ export class RequestMetrics {
 
     out.push('# HELP apiserver_request_duration_seconds Response latency distribution in seconds for each verb, dry run value, group, version, resource, subresource, scope and component.');
     out.push('# TYPE apiserver_request_duration_seconds histogram');
-    for (const key of [...this.durations.keys()].sort()) {
-      const series = this.durations.get(key)!;
+    const all = [...this.series.values()].sort((a, b) => (a.labels < b.labels ? -1 : a.labels > b.labels ? 1 : 0));
+    for (const series of all) {
       let cumulative = 0;
       REQUEST_DURATION_BUCKETS.forEach((bound, i) => {
         cumulative += series.bucketCounts[i]!;
@@ -86,7 +96,11 @@ export class RequestMetrics {
 
     out.push('# HELP apiserver_request_total Counter of apiserver requests broken out for each verb, dry run value, group, version, resource, scope, component, and HTTP response code.');
     out.push('# TYPE apiserver_request_total counter');
-    for (const key of [...this.totals.keys()].sort()) out.push(`apiserver_request_total{${key}} ${this.totals.get(key)}`);
+    for (const series of all) {
+      for (const code of [...series.totalsByCode.keys()].sort((a, b) => a - b)) {
+        out.push(`apiserver_request_total{code="${code}",${series.labels}} ${series.totalsByCode.get(code)}`);
+      }
+    }
 
     const memory = process.memoryUsage();
     const cpu = process.cpuUsage();
