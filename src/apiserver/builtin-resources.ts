@@ -88,7 +88,7 @@ const componentStatusTable: TableSpec = {
 function plainDefinition([group, version, kind, resource, extra = {}]: Plain): ResourceDefinition {
   const info = findKind(group, version, kind);
   if (!info) throw new Error(`the API data has no kind ${kind} in ${group || 'core'}/${version}`);
-  const namespaced = info.namespaced ?? !info.nonNamespaced;
+  const namespaced = extra.namespaced ?? info.namespaced ?? true;
   return {
     group,
     version,
