@@ -3,7 +3,8 @@
 import { fieldError, type FieldError } from '../errors.ts';
 import type { ResourceDefinition } from '../strategy.ts';
 import { cronScheduleError } from '../validation/cron.ts';
-import { validateAnnotations, validateLabels } from '../validation/labels.ts';
+import { validateLabels } from '../labels.ts';
+import { validateAnnotations } from '../validation/annotations.ts';
 import { maxLenError, nameIsDNSSubdomain } from '../validation/names.ts';
 import { CONTAINERS_COLUMN, IMAGES_COLUMN, SELECTOR_COLUMN } from './apps-table.ts';
 import { defaultPodTemplate } from './pod-spec.ts';

@@ -9,7 +9,8 @@ import { CONTAINERS_COLUMN, IMAGES_COLUMN, SELECTOR_COLUMN } from './apps-table.
 import { defaultPodTemplate, validatePodTemplateSpec } from './pod-spec.ts';
 import { clone, ensureObject, equalJSON, keepAllButStatus, keepOldStatus, metaUpdateValidator, metaValidator, setDefault } from './strategy-helpers.ts';
 import { AGE_COLUMN, NAME_COLUMN, age, column, containerCells, humanDuration, labelSelectorString } from './table-format.ts';
-import { selectorMatches, templateLabelsMismatch, validateLabelSelector, validateNonNegative } from './workload.ts';
+import { validateLabelSelector } from '../labels.ts';
+import { selectorMatches, templateLabelsMismatch, validateNonNegative } from './workload.ts';
 
 export const CONTROLLER_UID_LABEL = 'batch.kubernetes.io/controller-uid';
 export const LEGACY_CONTROLLER_UID_LABEL = 'controller-uid';

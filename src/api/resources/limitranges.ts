@@ -3,7 +3,7 @@
 import { fieldError, type FieldError } from '../errors.ts';
 import type { ResourceDefinition } from '../strategy.ts';
 import { nameIsDNSSubdomain } from '../validation/names.ts';
-import { quantityValue } from '../validation/quantity-value.ts';
+import { compareQuantities } from '../validation/quantity-value.ts';
 import { ensureObject, metaUpdateValidator, metaValidator } from './strategy-helpers.ts';
 import { NAME_COLUMN, column, createdAt } from './table-format.ts';
 
@@ -28,7 +28,7 @@ function validateLimitRange(lr: any): FieldError[] {
     if (!LIMIT_TYPES.includes(item?.type)) errs.push(fieldError.notSupported(`${p}.type`, item?.type ?? '', LIMIT_TYPES));
     for (const [k, v] of Object.entries<any>(item?.min ?? {})) {
       const max = item?.max?.[k];
-      if (max !== undefined && (quantityValue(v) ?? 0) > (quantityValue(max) ?? 0)) {
+      if (max !== undefined && compareQuantities(v, max) === 1) {
         errs.push(fieldError.invalid(`${p}.min[${k}]`, String(v), `min value ${v} is greater than max value ${max}`));
       }
     }

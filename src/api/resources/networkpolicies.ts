@@ -5,7 +5,7 @@ import type { ResourceDefinition } from '../strategy.ts';
 import { nameIsDNSSubdomain } from '../validation/names.ts';
 import { ensureObject, metaUpdateValidator, metaValidator, setDefault } from './strategy-helpers.ts';
 import { AGE_COLUMN, NAME_COLUMN, age, column, formatLabelSelector } from './table-format.ts';
-import { validateLabelSelector } from './workload.ts';
+import { validateLabelSelector } from '../labels.ts';
 
 const POLICY_TYPES = ['Egress', 'Ingress'];
 

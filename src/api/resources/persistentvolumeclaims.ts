@@ -5,7 +5,7 @@ import type { ResourceDefinition } from '../strategy.ts';
 import { nameIsDNSSubdomain } from '../validation/names.ts';
 import { accessModesText, storageClassOf } from './persistent-volume-format.ts';
 import { clone, ensureObject, equalJSON, keepAllButStatus, keepOldStatus, metaUpdateValidator, metaValidator, setDefault } from './strategy-helpers.ts';
-import { AGE_COLUMN, NAME_COLUMN, age, column } from './table-format.ts';
+import { AGE_COLUMN, NAME_COLUMN, age, column, quantityText } from './table-format.ts';
 
 const ACCESS_MODES = ['ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOnce', 'ReadWriteOncePod'];
 
@@ -81,7 +81,7 @@ export const persistentvolumeclaims: ResourceDefinition = {
           pvc.metadata?.name,
           phase,
           pvc.spec?.volumeName ?? '',
-          bound ? pvc.status?.capacity?.storage ?? '0' : '',
+          bound ? quantityText(pvc.status?.capacity?.storage) : '',
           bound ? accessModesText(pvc.status?.accessModes) : '',
           storageClassOf(pvc),
           pvc.spec?.volumeAttributesClassName ?? '<unset>',

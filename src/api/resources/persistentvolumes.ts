@@ -5,7 +5,7 @@ import type { ResourceDefinition } from '../strategy.ts';
 import { nameIsPathSegment } from '../validation/names.ts';
 import { accessModesText, storageClassOf } from './persistent-volume-format.ts';
 import { ensureObject, equalJSON, keepAllButStatus, keepOldStatus, metaUpdateValidator, metaValidator, setDefault } from './strategy-helpers.ts';
-import { AGE_COLUMN, NAME_COLUMN, age, column } from './table-format.ts';
+import { AGE_COLUMN, NAME_COLUMN, age, column, quantityText } from './table-format.ts';
 
 const ACCESS_MODES = ['ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOnce', 'ReadWriteOncePod'];
 const RECLAIM_POLICIES = ['Delete', 'Recycle', 'Retain'];
@@ -105,7 +105,7 @@ export const persistentvolumes: ResourceDefinition = {
         const phase = pv.metadata?.deletionTimestamp ? 'Terminating' : pv.status?.phase ?? '';
         return [
           pv.metadata?.name,
-          pv.spec?.capacity?.storage ?? '0',
+          quantityText(pv.spec?.capacity?.storage),
           accessModesText(pv.spec?.accessModes),
           pv.spec?.persistentVolumeReclaimPolicy ?? '',
           phase,

@@ -3,10 +3,12 @@
 // users meet most.
 
 import { fieldError, type FieldError } from '../errors.ts';
-import { validateAnnotations, validateLabels } from '../validation/labels.ts';
+import { validateLabels } from '../labels.ts';
+import { validateAnnotations } from '../validation/annotations.ts';
 import { isDNS1123Label, isDNS1123Subdomain, isQualifiedName, isValidPortName, isValidPortNum } from '../validation/names.ts';
-import { quantityValue } from '../validation/quantity-value.ts';
+import { compareQuantities, isNegativeQuantity } from '../validation/quantity-value.ts';
 import { ensureObject, setDefault } from './strategy-helpers.ts';
+import { quantityText } from './table-format.ts';
 
 const DEFAULT_MODE = 0o644;
 
@@ -103,18 +105,14 @@ function validateResources(resources: any, path: string): FieldError[] {
   const requests = resources.requests ?? {};
   for (const [kind, bag] of [['limits', limits], ['requests', requests]] as const) {
     for (const [name, q] of Object.entries<any>(bag)) {
-      const v = quantityValue(q);
-      if (v === undefined) continue; // syntax is the schema's job
-      if (v < 0) errs.push(fieldError.invalid(`${path}.${kind}[${name}]`, String(q), 'must be greater than or equal to 0'));
+      if (isNegativeQuantity(q)) errs.push(fieldError.invalid(`${path}.${kind}[${name}]`, String(q), 'must be greater than or equal to 0'));
     }
   }
   for (const [name, q] of Object.entries<any>(requests)) {
     if (!(name in limits)) continue;
-    const req = quantityValue(q);
-    const lim = quantityValue(limits[name]);
-    if (req !== undefined && lim !== undefined && req > lim) {
+    if (compareQuantities(q, limits[name]) === 1) {
       errs.push(
-        fieldError.invalid(`${path}.requests[${name}]`, String(q), `must be less than or equal to ${name} limit of ${limits[name]}`),
+        fieldError.invalid(`${path}.requests[${name}]`, quantityText(q), `must be less than or equal to ${name} limit of ${quantityText(limits[name])}`),
       );
     }
   }
@@ -301,7 +299,7 @@ export function podQOSClass(spec: any): string {
     if (Object.keys(req).some(relevant) || Object.keys(lim).some(relevant)) anySet = true;
     for (const r of ['cpu', 'memory']) {
       if (!(r in lim)) guaranteed = false;
-      else if (r in req && quantityValue(req[r]) !== quantityValue(lim[r])) guaranteed = false;
+      else if (r in req && compareQuantities(req[r], lim[r]) !== 0) guaranteed = false;
     }
   }
   if (!anySet) return 'BestEffort';

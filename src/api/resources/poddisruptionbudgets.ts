@@ -5,7 +5,8 @@ import type { ResourceDefinition } from '../strategy.ts';
 import { nameIsDNSSubdomain } from '../validation/names.ts';
 import { keepAllButStatus, keepOldStatus, metaUpdateValidator, metaValidator } from './strategy-helpers.ts';
 import { AGE_COLUMN, NAME_COLUMN, age, column } from './table-format.ts';
-import { validateIntOrPercent, validateLabelSelector } from './workload.ts';
+import { validateLabelSelector } from '../labels.ts';
+import { validateIntOrPercent } from './workload.ts';
 
 const EVICTION_POLICIES = ['AlwaysAllow', 'IfHealthyBudget'];
 

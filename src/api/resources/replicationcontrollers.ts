@@ -2,7 +2,7 @@
 
 import { fieldError, type FieldError } from '../errors.ts';
 import type { ResourceDefinition } from '../strategy.ts';
-import { validateLabels } from '../validation/labels.ts';
+import { validateLabels } from '../labels.ts';
 import { nameIsDNSSubdomain } from '../validation/names.ts';
 import { CONTAINERS_COLUMN, IMAGES_COLUMN, SELECTOR_COLUMN } from './apps-table.ts';
 import { defaultPodTemplate, validatePodTemplateSpec } from './pod-spec.ts';

@@ -3,17 +3,16 @@
 import { fieldError, type FieldError } from '../errors.ts';
 import type { ResourceDefinition } from '../strategy.ts';
 import { nameIsDNSSubdomain } from '../validation/names.ts';
-import { quantityValue } from '../validation/quantity-value.ts';
+import { isNegativeQuantity } from '../validation/quantity-value.ts';
 import { keepAllButStatus, keepOldStatus, metaUpdateValidator, metaValidator } from './strategy-helpers.ts';
-import { AGE_COLUMN, NAME_COLUMN, age, column } from './table-format.ts';
+import { AGE_COLUMN, NAME_COLUMN, age, column, quantityText } from './table-format.ts';
 
 const SCOPES = ['BestEffort', 'CrossNamespacePodAffinity', 'NotBestEffort', 'NotTerminating', 'PriorityClass', 'Terminating'];
 
 function validateHard(hard: Record<string, unknown> | undefined, path: string): FieldError[] {
   const errs: FieldError[] = [];
   for (const [k, v] of Object.entries(hard ?? {})) {
-    const n = quantityValue(v);
-    if (n !== undefined && n < 0) errs.push(fieldError.invalid(`${path}[${k}]`, String(v), 'must be greater than or equal to 0'));
+    if (isNegativeQuantity(v)) errs.push(fieldError.invalid(`${path}[${k}]`, String(v), 'must be greater than or equal to 0'));
   }
   return errs;
 }
@@ -31,7 +30,7 @@ export function quotaColumns(q: any): [string, string] {
   const req: string[] = [];
   const lim: string[] = [];
   for (const name of Object.keys(hard).sort()) {
-    const text = `${name}: ${used[name] ?? '0'}/${hard[name]}`;
+    const text = `${name}: ${quantityText(used[name])}/${quantityText(hard[name])}`;
     const pieces = name.split('.');
     (pieces.length > 1 && pieces[0] === 'limits' ? lim : req).push(text);
   }

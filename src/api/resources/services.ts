@@ -4,7 +4,7 @@
 import { fieldError, type FieldError } from '../errors.ts';
 import type { ResourceDefinition } from '../strategy.ts';
 import { goStringSlice } from '../validation/go-format.ts';
-import { validateLabels } from '../validation/labels.ts';
+import { validateLabels } from '../labels.ts';
 import { isDNS1123Label, isDNS1123Subdomain, isValidPortName, isValidPortNum, nameIsDNS1035Label } from '../validation/names.ts';
 import { clone, ensureObject, keepAllButStatus, keepOldStatus, metaUpdateValidator, metaValidator, setDefault } from './strategy-helpers.ts';
 import { AGE_COLUMN, NAME_COLUMN, age, column, formatLabels } from './table-format.ts';

@@ -1,6 +1,8 @@
 // Cell formatting shared by the table printers, as upstream's printers and
 // apimachinery's duration.HumanDuration, labels.FormatLabels and LabelSelector.String().
 
+import { canonicalQuantity } from '../quantity.ts';
+
 /** A duration in the short human form kubectl prints (`5s`, `3m10s`, `2d3h`, `3y`). */
 export function humanDuration(ms: number): string {
   const seconds = Math.trunc(ms / 1000);
@@ -133,4 +135,14 @@ export const AGE_COLUMN = {
 
 export function column(name: string, type: string, description = '', priority = 0) {
   return priority ? { name, type, description, priority } : { name, type, description };
+}
+
+/** A quantity as upstream prints it (Quantity.String(), canonical), or the raw text if malformed. */
+export function quantityText(q: unknown): string {
+  if (q === undefined || q === null) return '0';
+  try {
+    return canonicalQuantity(q as string | number);
+  } catch {
+    return String(q);
+  }
 }

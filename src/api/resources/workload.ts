@@ -3,39 +3,9 @@
 
 import { fieldError, type FieldError } from '../errors.ts';
 import { goLabelSelector, goStringMap } from '../validation/go-format.ts';
-import { validateLabels } from '../validation/labels.ts';
-import { isQualifiedName } from '../validation/names.ts';
+import { validateLabelSelector } from '../labels.ts';
 import { validatePodTemplateSpec } from './pod-spec.ts';
 import { equalJSON } from './strategy-helpers.ts';
-
-const OPERATORS = ['In', 'NotIn', 'Exists', 'DoesNotExist'];
-
-export function validateLabelSelector(sel: any, path: string): FieldError[] {
-  const errs: FieldError[] = [];
-  if (!sel) return errs;
-  (sel.matchExpressions ?? []).forEach((e: any, i: number) => {
-    const p = `${path}.matchExpressions[${i}]`;
-    switch (e?.operator) {
-      case 'In':
-      case 'NotIn':
-        if (!Array.isArray(e.values) || e.values.length === 0) {
-          errs.push(fieldError.required(`${p}.values`, "must be specified when `operator` is 'In' or 'NotIn'"));
-        }
-        break;
-      case 'Exists':
-      case 'DoesNotExist':
-        if (Array.isArray(e.values) && e.values.length > 0) {
-          errs.push(fieldError.forbidden(`${p}.values`, "may not be specified when `operator` is 'Exists' or 'DoesNotExist'"));
-        }
-        break;
-      default:
-        errs.push(fieldError.invalid(`${p}.operator`, e?.operator ?? '', 'not a valid selector operator'));
-    }
-    for (const msg of isQualifiedName(e?.key ?? '')) errs.push(fieldError.invalid(`${p}.key`, e?.key ?? '', msg));
-  });
-  errs.push(...validateLabels(sel.matchLabels, `${path}.matchLabels`));
-  return errs;
-}
 
 export function selectorIsEmpty(sel: any): boolean {
   return Object.keys(sel?.matchLabels ?? {}).length + (sel?.matchExpressions ?? []).length === 0;

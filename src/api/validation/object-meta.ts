@@ -3,7 +3,8 @@
 
 import { fieldError, type FieldError } from '../errors.ts';
 import { goStringSlice } from './go-format.ts';
-import { validateAnnotations, validateLabels } from './labels.ts';
+import { validateLabels } from '../labels.ts';
+import { validateAnnotations } from './annotations.ts';
 import { isQualifiedName, nameIsDNSLabel, type NameFn } from './names.ts';
 
 export interface ObjectMetaOptions {

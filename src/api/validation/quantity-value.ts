@@ -1,34 +1,26 @@
-// Just enough of resource.Quantity to compare two quantities and to check their syntax;
-// the canonical codec lives with the schema registry.
+// Quantity comparisons for validation, on top of the exact codec in src/api/quantity.ts:
+// malformed quantities are the schema check's business, so they read as "unknown" here.
 
-const SUFFIX: Record<string, number> = {
-  '': 1,
-  n: 1e-9,
-  u: 1e-6,
-  m: 1e-3,
-  k: 1e3,
-  M: 1e6,
-  G: 1e9,
-  T: 1e12,
-  P: 1e15,
-  E: 1e18,
-  Ki: 2 ** 10,
-  Mi: 2 ** 20,
-  Gi: 2 ** 30,
-  Ti: 2 ** 40,
-  Pi: 2 ** 50,
-  Ei: 2 ** 60,
-};
+import { parseQuantity } from '../quantity.ts';
 
-const QUANTITY = /^([+-]?[0-9.]+)(?:([eE][+-]?[0-9]+)|(n|u|m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?)$/;
+function nanos(q: unknown): bigint | undefined {
+  if (typeof q !== 'string' && typeof q !== 'number') return undefined;
+  try {
+    return parseQuantity(q).nanos;
+  } catch {
+    return undefined;
+  }
+}
 
-/** The quantity's value as a number, or undefined when it is not a quantity. */
-export function quantityValue(q: unknown): number | undefined {
-  if (typeof q === 'number') return q;
-  if (typeof q !== 'string') return undefined;
-  const m = QUANTITY.exec(q.trim());
-  if (!m || !/^[+-]?(\d+\.?\d*|\.\d+)$/.test(m[1])) return undefined;
-  const base = Number(m[1]);
-  if (m[2]) return base * 10 ** Number(m[2].slice(1));
-  return base * SUFFIX[m[3] ?? ''];
+/** -1, 0 or 1 as a is less than, equal to or greater than b; undefined when either is malformed. */
+export function compareQuantities(a: unknown, b: unknown): number | undefined {
+  const x = nanos(a);
+  const y = nanos(b);
+  if (x === undefined || y === undefined) return undefined;
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+export function isNegativeQuantity(q: unknown): boolean {
+  const n = nanos(q);
+  return n !== undefined && n < 0n;
 }

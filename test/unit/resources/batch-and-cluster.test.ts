@@ -191,3 +191,14 @@ test('component statuses print the Healthy condition', () => {
   const cs = { metadata: { name: 'etcd-0' }, conditions: [{ type: 'Healthy', status: 'True', message: 'ok' }] };
   assert.deepEqual(componentstatuses.strategy.table!.row(cs, NOW), ['etcd-0', 'Healthy', 'ok', '']);
 });
+
+test('resource quota rows split requests and limits with canonical quantities', async () => {
+  const { resourcequotas } = await import('../../../src/api/resources/resourcequotas.ts');
+  const q = {
+    metadata: { name: 'q', creationTimestamp: '2024-05-01T11:00:00Z' },
+    status: { hard: { pods: '10', 'requests.cpu': '2', 'limits.memory': '2Gi' }, used: { pods: '1', 'requests.cpu': '500m' } },
+  };
+  assert.deepEqual(resourcequotas.strategy.table!.row(q, NOW), ['q', '60m', 'pods: 1/10, requests.cpu: 500m/2', 'limits.memory: 0/2Gi']);
+  const neg = { metadata: { name: 'q', namespace: 'd' }, spec: { hard: { pods: '-1' } } };
+  assert.deepEqual(resourcequotas.strategy.validate!(neg).map((e) => e.field), ['spec.hard[pods]']);
+});

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { validateObjectMeta, validateObjectMetaUpdate } from '../../../src/api/validation/object-meta.ts';
 import { nameIsDNSSubdomain, nameIsDNSLabel, isQualifiedName, isDNS1123Label } from '../../../src/api/validation/names.ts';
-import { validateLabels, validateAnnotations } from '../../../src/api/validation/labels.ts';
+import { validateLabels } from '../../../src/api/labels.ts';
+import { validateAnnotations } from '../../../src/api/validation/annotations.ts';
 import { cronScheduleError } from '../../../src/api/validation/cron.ts';
 
 const ns = { namespaced: true, nameFn: nameIsDNSSubdomain };

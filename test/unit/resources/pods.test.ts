@@ -92,7 +92,7 @@ test('an invalid restartPolicy lists the supported values', () => {
 test('duplicate container names, bad ports and requests above limits are reported', () => {
   const p = created();
   p.spec.containers.push({ ...structuredClone(p.spec.containers[0]), ports: [{ containerPort: 70000, protocol: 'TCP' }] });
-  p.spec.containers[0].resources = { requests: { cpu: '2' }, limits: { cpu: '1' } };
+  p.spec.containers[0].resources = { requests: { cpu: '2000m' }, limits: { cpu: '1' } };
   const msgs = s.validate!(p).map((e) => `${e.field}: ${e.message}`);
   assert.deepEqual(msgs, [
     'spec.containers[0].resources.requests[cpu]: Invalid value: "2": must be less than or equal to cpu limit of 1',
