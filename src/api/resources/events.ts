@@ -8,11 +8,11 @@ import { metaUpdateValidator, metaValidator } from './strategy-helpers.ts';
 
 function validateEvent(ev: any): FieldError[] {
   const errs: FieldError[] = [];
-  const involvedNs = ev.involvedObject?.namespace;
-  const ns = ev.metadata?.namespace;
-  if (involvedNs && ns && involvedNs !== ns) {
-    errs.push(fieldError.invalid('involvedObject.namespace', involvedNs, 'does not match event.namespace'));
-  }
+  const involvedNs: string = ev.involvedObject?.namespace ?? '';
+  const ns: string = ev.metadata?.namespace ?? '';
+  // Events about cluster-scoped objects live in "default" (or nowhere, for old clients).
+  const mismatch = involvedNs === '' ? ns !== '' && ns !== 'default' : ns !== involvedNs;
+  if (mismatch) errs.push(fieldError.invalid('involvedObject.namespace', involvedNs, 'does not match event.namespace'));
   return errs;
 }
 

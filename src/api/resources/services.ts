@@ -43,8 +43,13 @@ export function defaultService(svc: any): void {
   if (spec.type === 'LoadBalancer') setDefault(spec, 'allocateLoadBalancerNodePorts', true);
   if (spec.clusterIP && (!Array.isArray(spec.clusterIPs) || spec.clusterIPs.length === 0)) spec.clusterIPs = [spec.clusterIP];
   if (needsClusterIP(svc)) {
-    setDefault(spec, 'ipFamilyPolicy', 'SingleStack');
+    const headlessWithoutSelector = spec.clusterIP === 'None' && Object.keys(spec.selector ?? {}).length === 0;
+    // A headless service without a selector may carry endpoints of either family.
+    setDefault(spec, 'ipFamilyPolicy', headlessWithoutSelector ? 'RequireDualStack' : 'SingleStack');
     if (!Array.isArray(spec.ipFamilies) || spec.ipFamilies.length === 0) spec.ipFamilies = ['IPv4'];
+    if (headlessWithoutSelector && spec.ipFamilyPolicy === 'RequireDualStack' && spec.ipFamilies.length === 1) {
+      spec.ipFamilies.push(spec.ipFamilies[0] === 'IPv4' ? 'IPv6' : 'IPv4');
+    }
   }
 }
 

@@ -202,3 +202,12 @@ test('resource quota rows split requests and limits with canonical quantities', 
   const neg = { metadata: { name: 'q', namespace: 'd' }, spec: { hard: { pods: '-1' } } };
   assert.deepEqual(resourcequotas.strategy.validate!(neg).map((e) => e.field), ['spec.hard[pods]']);
 });
+
+test('events about cluster-scoped objects must live in the default namespace', () => {
+  const ev: any = { metadata: { name: 'n1.1', namespace: 'default' }, involvedObject: { kind: 'Node', name: 'n1' } };
+  assert.deepEqual(events.strategy.validate!(ev), []);
+  ev.metadata.namespace = 'kube-system';
+  assert.deepEqual(events.strategy.validate!(ev).map((e) => `${e.field}: ${e.message}`), [
+    'involvedObject.namespace: Invalid value: "": does not match event.namespace',
+  ]);
+});

@@ -112,3 +112,12 @@ test('secrets default to Opaque, fold stringData into data and check TLS keys', 
   assert.deepEqual(secrets.strategy.validate!(tls).map((e) => `${e.field}: ${e.message}`), ['data[tls.key]: Required value']);
   assert.deepEqual(secrets.strategy.validateUpdate!({ ...tls, type: 'Opaque' }, tls).map((e) => e.field), ['type']);
 });
+
+test('a headless service without a selector requires dual stack, as the allocator sets it', () => {
+  const s = svc({ clusterIP: 'None' });
+  assert.equal(s.spec.ipFamilyPolicy, 'RequireDualStack');
+  assert.deepEqual(s.spec.ipFamilies, ['IPv4', 'IPv6']);
+  assert.deepEqual(s.spec.clusterIPs, ['None']);
+  const withSelector = svc({ clusterIP: 'None', selector: { app: 'db' }, ports: [{ port: 5432 }] });
+  assert.equal(withSelector.spec.ipFamilyPolicy, 'SingleStack');
+});
