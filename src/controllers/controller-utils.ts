@@ -300,3 +300,49 @@ export function deepCopy<T>(value: T): T {
 export function objectOf<T>(obj: T | DeletedFinalStateUnknown<T>): T {
   return deletedObject(obj);
 }
+
+// ---- discovery ----
+
+export interface DiscoveredResource extends GroupVersionResource {
+  kind: string;
+  namespaced: boolean;
+  verbs: string[];
+}
+
+interface ApiResourceList {
+  groupVersion?: string;
+  resources?: { name: string; namespaced: boolean; kind: string; verbs?: string[] }[];
+}
+
+/**
+ * Every top-level resource the API server serves, in each group's preferred version (from
+ * /api and /apis), as the garbage collector and namespace controller need them. A group
+ * version that fails to answer is reported in `failed`, the rest still returned.
+ */
+export async function discoverResources(client: RestClient): Promise<{ resources: DiscoveredResource[]; failed: string[] }> {
+  const groupVersions: string[] = [];
+  const core = await client.raw<{ versions?: string[] }>('GET', '/api');
+  groupVersions.push(...(core.versions ?? ['v1']));
+  const apis = await client.raw<{ groups?: { name: string; preferredVersion?: { groupVersion: string }; versions?: { groupVersion: string }[] }[] }>('GET', '/apis');
+  for (const g of apis.groups ?? []) {
+    const gv = g.preferredVersion?.groupVersion ?? g.versions?.[0]?.groupVersion;
+    if (gv) groupVersions.push(gv);
+  }
+  const out: DiscoveredResource[] = [];
+  const failed: string[] = [];
+  await Promise.all(
+    groupVersions.map(async (gv) => {
+      const [group, version] = gv.includes('/') ? gv.split('/') : ['', gv];
+      try {
+        const list = await client.raw<ApiResourceList>('GET', group ? `/apis/${gv}` : `/api/${gv}`);
+        for (const r of list.resources ?? []) {
+          if (r.name.includes('/')) continue;
+          out.push({ group, version, resource: r.name, kind: r.kind, namespaced: r.namespaced, verbs: r.verbs ?? [] });
+        }
+      } catch {
+        failed.push(gv);
+      }
+    }),
+  );
+  return { resources: out, failed };
+}
