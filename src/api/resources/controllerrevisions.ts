@@ -40,7 +40,7 @@ export const controllerrevisions: ResourceDefinition = {
       columns: [
         NAME_COLUMN,
         column('Controller', 'string', 'Controller of the object'),
-        column('Revision', 'integer', 'Revision indicates the revision of the state represented by Data.'),
+        column('Revision', 'string', 'Revision indicates the revision of the state represented by Data.'),
         AGE_COLUMN,
       ],
       row: (cr, now) => [cr.metadata?.name, controllerName(cr), cr.revision ?? 0, age(cr, now)],

@@ -9,7 +9,7 @@ import { maxLenError, nameIsDNSSubdomain } from '../validation/names.ts';
 import { CONTAINERS_COLUMN, IMAGES_COLUMN, SELECTOR_COLUMN } from './apps-table.ts';
 import { defaultPodTemplate } from './pod-spec.ts';
 import { ensureObject, keepAllButStatus, keepOldStatus, metaUpdateValidator, metaValidator, setDefault } from './strategy-helpers.ts';
-import { AGE_COLUMN, NAME_COLUMN, age, column, containerCells, formatBool, labelSelectorString, since } from './table-format.ts';
+import { AGE_COLUMN, NAME_COLUMN, age, column, containerCells, formatBool, formatLabelSelector, since } from './table-format.ts';
 import { validateNonNegative } from './workload.ts';
 import { validateJobSpecAt } from './jobs.ts';
 
@@ -119,7 +119,7 @@ export const cronjobs: ResourceDefinition = {
           age(cj, now),
           containers,
           images,
-          labelSelectorString(cj.spec?.jobTemplate?.spec?.selector),
+          formatLabelSelector(cj.spec?.jobTemplate?.spec?.selector),
         ];
       },
     },

@@ -6,7 +6,7 @@ import { nameIsDNSSubdomain } from '../validation/names.ts';
 import { CONTAINERS_COLUMN, IMAGES_COLUMN, SELECTOR_COLUMN } from './apps-table.ts';
 import { defaultPodTemplate } from './pod-spec.ts';
 import { ensureObject, keepAllButStatus, keepOldStatus, metaUpdateValidator, metaValidator, setDefault } from './strategy-helpers.ts';
-import { AGE_COLUMN, NAME_COLUMN, age, column, containerCells, formatLabels, labelSelectorString } from './table-format.ts';
+import { AGE_COLUMN, NAME_COLUMN, age, column, containerCells, formatLabelSelector, formatLabels } from './table-format.ts';
 import {
   goIntOrString,
   isZeroIntOrPercent,
@@ -123,7 +123,7 @@ export const daemonsets: ResourceDefinition = {
           age(ds, now),
           containers,
           images,
-          labelSelectorString(ds.spec?.selector),
+          formatLabelSelector(ds.spec?.selector),
         ];
       },
     },

@@ -116,8 +116,8 @@ export const deployments: ResourceDefinition = {
       columns: [
         NAME_COLUMN,
         column('Ready', 'string', 'Number of the pod with ready state'),
-        column('Up-to-date', 'integer', 'Total number of non-terminated pods targeted by this deployment that have the desired template spec.'),
-        column('Available', 'integer', 'Total number of available pods (ready for at least minReadySeconds) targeted by this deployment.'),
+        column('Up-to-date', 'string', 'Total number of non-terminated pods targeted by this deployment that have the desired template spec.'),
+        column('Available', 'string', 'Total number of available pods (ready for at least minReadySeconds) targeted by this deployment.'),
         AGE_COLUMN,
         CONTAINERS_COLUMN,
         IMAGES_COLUMN,

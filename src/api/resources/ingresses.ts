@@ -95,7 +95,9 @@ export const ingresses: ResourceDefinition = {
         AGE_COLUMN,
       ],
       row(ing, now) {
-        const address = (ing.status?.loadBalancer?.ingress ?? []).map((i: any) => i.ip || i.hostname).filter(Boolean).join(',');
+        const address = [...new Set<string>((ing.status?.loadBalancer?.ingress ?? []).map((i: any) => i.ip || i.hostname).filter(Boolean))]
+          .sort()
+          .join(',');
         return [
           ing.metadata?.name,
           ing.spec?.ingressClassName ?? '<none>',

@@ -8,7 +8,7 @@ import { nameIsDNSSubdomain } from '../validation/names.ts';
 import { CONTAINERS_COLUMN, IMAGES_COLUMN, SELECTOR_COLUMN } from './apps-table.ts';
 import { defaultPodTemplate, validatePodTemplateSpec } from './pod-spec.ts';
 import { clone, ensureObject, equalJSON, keepAllButStatus, keepOldStatus, metaUpdateValidator, metaValidator, setDefault } from './strategy-helpers.ts';
-import { AGE_COLUMN, NAME_COLUMN, age, column, containerCells, humanDuration, labelSelectorString } from './table-format.ts';
+import { AGE_COLUMN, NAME_COLUMN, age, column, containerCells, formatLabelSelector, humanDuration } from './table-format.ts';
 import { validateLabelSelector } from '../labels.ts';
 import { selectorMatches, templateLabelsMismatch, validateNonNegative } from './workload.ts';
 
@@ -116,7 +116,6 @@ function jobStatus(job: any): string {
   if (job.metadata?.deletionTimestamp) return 'Terminating';
   if (has('Suspended')) return 'Suspended';
   if (has('FailureTarget')) return 'FailureTarget';
-  if (has('SuccessCriteriaMet')) return 'SuccessCriteriaMet';
   return 'Running';
 }
 
@@ -185,7 +184,7 @@ export const jobs: ResourceDefinition = {
           age(job, now),
           containers,
           images,
-          labelSelectorString(job.spec?.selector),
+          formatLabelSelector(job.spec?.selector),
         ];
       },
     },

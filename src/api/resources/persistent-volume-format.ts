@@ -15,5 +15,8 @@ export function accessModesText(modes: string[] | undefined): string {
 }
 
 export function storageClassOf(obj: any): string {
-  return obj.spec?.storageClassName ?? obj.metadata?.annotations?.['volume.beta.kubernetes.io/storage-class'] ?? '';
+  // The beta annotation, where present, wins over the field (helper.GetPersistentVolumeClass).
+  const annotation = obj.metadata?.annotations?.['volume.beta.kubernetes.io/storage-class'];
+  if (annotation !== undefined) return annotation;
+  return obj.spec?.storageClassName ?? '';
 }

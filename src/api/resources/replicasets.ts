@@ -6,7 +6,7 @@ import { nameIsDNSSubdomain } from '../validation/names.ts';
 import { CONTAINERS_COLUMN, IMAGES_COLUMN, SELECTOR_COLUMN } from './apps-table.ts';
 import { defaultPodTemplate } from './pod-spec.ts';
 import { ensureObject, keepAllButStatus, keepOldStatus, metaUpdateValidator, metaValidator, setDefault } from './strategy-helpers.ts';
-import { AGE_COLUMN, NAME_COLUMN, age, column, containerCells, labelSelectorString } from './table-format.ts';
+import { AGE_COLUMN, NAME_COLUMN, age, column, containerCells, formatLabelSelector, labelSelectorString } from './table-format.ts';
 import { validateNonNegative, validateReplicaTemplate, validateSelectorImmutable, validateWorkloadSelector } from './workload.ts';
 
 export function validateReplicaSetSpec(spec: any): FieldError[] {
@@ -74,7 +74,7 @@ export const replicasets: ResourceDefinition = {
           age(rs, now),
           containers,
           images,
-          labelSelectorString(rs.spec?.selector),
+          formatLabelSelector(rs.spec?.selector),
         ];
       },
     },

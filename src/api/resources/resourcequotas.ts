@@ -64,13 +64,13 @@ export const resourcequotas: ResourceDefinition = {
     table: {
       columns: [
         NAME_COLUMN,
-        AGE_COLUMN,
         column('Request', 'string', 'Request represents a minimum amount of cpu/memory that a container may consume.'),
         column('Limit', 'string', 'Limits control the maximum amount of cpu/memory that a container may use independent of contention on the node.'),
+        AGE_COLUMN,
       ],
       row(q, now) {
         const [req, lim] = quotaColumns(q);
-        return [q.metadata?.name, age(q, now), req, lim];
+        return [q.metadata?.name, req, lim, age(q, now)];
       },
     },
   },

@@ -178,7 +178,7 @@ function validateServiceUpdate(svc: any, old: any): FieldError[] {
 
 function loadBalancerText(svc: any, wide: boolean): string {
   const ingress: any[] = svc.status?.loadBalancer?.ingress ?? [];
-  const parts = ingress.map((i) => i.ip || i.hostname).filter(Boolean);
+  const parts = [...new Set(ingress.map((i) => i.ip || i.hostname).filter(Boolean))].sort();
   let r = parts.join(',');
   if (!wide && r.length > LOAD_BALANCER_WIDTH) r = `${r.slice(0, LOAD_BALANCER_WIDTH - 3)}...`;
   return r;

@@ -198,7 +198,7 @@ test('resource quota rows split requests and limits with canonical quantities', 
     metadata: { name: 'q', creationTimestamp: '2024-05-01T11:00:00Z' },
     status: { hard: { pods: '10', 'requests.cpu': '2', 'limits.memory': '2Gi' }, used: { pods: '1', 'requests.cpu': '500m' } },
   };
-  assert.deepEqual(resourcequotas.strategy.table!.row(q, NOW), ['q', '60m', 'pods: 1/10, requests.cpu: 500m/2', 'limits.memory: 0/2Gi']);
+  assert.deepEqual(resourcequotas.strategy.table!.row(q, NOW), ['q', 'pods: 1/10, requests.cpu: 500m/2', 'limits.memory: 0/2Gi', '60m']);
   const neg = { metadata: { name: 'q', namespace: 'd' }, spec: { hard: { pods: '-1' } } };
   assert.deepEqual(resourcequotas.strategy.validate!(neg).map((e) => e.field), ['spec.hard[pods]']);
 });
