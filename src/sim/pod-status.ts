@@ -9,7 +9,8 @@
 //   sim.k8ts.io/exit-code: "<int>"        the exit code when they exit (default 0).
 // What happens on exit follows spec.restartPolicy, as the kubelet does: Never → the pod ends
 // Succeeded (exit 0) or Failed; OnFailure → Succeeded on 0, else restart; Always → restart.
-// Restarts wait out upstream's crash-loop backoff (10 s doubling to 5 min).
+// The first restart is immediate; later ones wait out upstream's crash-loop backoff
+// (10 s doubling to 5 min).
 
 import { nowRfc3339 } from '../api/meta.ts';
 
@@ -74,8 +75,10 @@ export function afterExit(pod: SimPod, exitCode: number): 'Succeeded' | 'Failed'
   return policy === 'OnFailure' ? 'restart' : 'Failed';
 }
 
-export function crashLoopBackoffMs(restarts: number): number {
-  return Math.min(CRASH_LOOP_INITIAL_BACKOFF_MS * 2 ** Math.max(0, restarts - 1), CRASH_LOOP_MAX_BACKOFF_MS);
+/** The wait before the `restart`-th restart (1-based). */
+export function crashLoopBackoffMs(restart: number): number {
+  if (restart <= 1) return 0;
+  return Math.min(CRASH_LOOP_INITIAL_BACKOFF_MS * 2 ** (restart - 2), CRASH_LOOP_MAX_BACKOFF_MS);
 }
 
 /** A container's life so far: for restartCount and lastState. */

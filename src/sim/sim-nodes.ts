@@ -411,7 +411,8 @@ export class SimNodes {
     const outcome = afterExit(st.latest, code);
     const now = new Date();
     const backoff = outcome === 'restart' ? crashLoopBackoffMs(history.restarts + 1) : 0;
-    await this.writeStatus(st, exitedStatus(st.latest, st.addr!, history, code, outcome, now, backoff));
+    // An immediate restart is reported by the next Running status (with lastState).
+    if (outcome !== 'restart' || backoff > 0) await this.writeStatus(st, exitedStatus(st.latest, st.addr!, history, code, outcome, now, backoff));
     if (outcome !== 'restart') {
       st.ended = true;
       this.stats.podsEnded++;
