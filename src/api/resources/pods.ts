@@ -275,7 +275,7 @@ export const podFieldSelectors: Record<string, (obj: any) => string | undefined>
   'spec.serviceAccountName': (p) => p.spec?.serviceAccountName ?? '',
   'spec.hostNetwork': (p) => String(p.spec?.hostNetwork === true),
   'status.phase': (p) => p.status?.phase ?? '',
-  'status.podIP': (p) => p.status?.podIPs?.[0]?.ip ?? p.status?.podIP ?? '',
+  'status.podIP': (p) => p.status?.podIPs?.[0]?.ip ?? '',
   'status.nominatedNodeName': (p) => p.status?.nominatedNodeName ?? '',
 };
 
