@@ -68,6 +68,7 @@ const PLAIN: Plain[] = [
   ['rbac.authorization.k8s.io', 'v1', 'ClusterRoleBinding', 'clusterrolebindings'],
   ['authorization.k8s.io', 'v1', 'SelfSubjectAccessReview', 'selfsubjectaccessreviews', { verbs: ['create'] }],
   ['authorization.k8s.io', 'v1', 'SubjectAccessReview', 'subjectaccessreviews', { verbs: ['create'] }],
+  ['authentication.k8s.io', 'v1', 'SelfSubjectReview', 'selfsubjectreviews', { verbs: ['create'] }],
 ];
 
 /** Upstream's componentstatuses printer: the Healthy condition as STATUS, MESSAGE, ERROR. */

@@ -30,7 +30,7 @@ import { builtinResources } from './builtin-resources.ts';
 import { OpenApiDocs } from './openapi.ts';
 import { bootstrap } from './bootstrap.ts';
 import { handleComponentStatuses } from './handlers/component-statuses.ts';
-import { handleAccessReview } from './handlers/access-review.ts';
+import { handleAccessReview, handleSelfSubjectReview } from './handlers/access-review.ts';
 import { startPodDeletionSweeper } from './registry/pod-deletion-sweeper.ts';
 
 export const SERVER_VERSION = {
@@ -211,6 +211,7 @@ export class ApiServer {
     }
     if (def.group === '' && def.resource === 'componentstatuses') return handleComponentStatuses(r, this);
     if (def.group === 'authorization.k8s.io') return handleAccessReview(r);
+    if (def.group === 'authentication.k8s.io' && def.resource === 'selfsubjectreviews') return handleSelfSubjectReview(r);
     if (def.group === '' && def.resource === 'bindings') return handleBinding(r, this.mustStore('', 'v1', 'pods'));
 
     switch (info.subresource) {
@@ -319,8 +320,10 @@ export class ApiServer {
   }
 }
 
+/** Upstream's verb label: the HTTP method, except LIST, WATCH and DELETECOLLECTION. */
 function metricVerb(info: ResourceRequestInfo): string {
-  return info.verb === 'connect' ? 'CONNECT' : info.verb.toUpperCase();
+  const byVerb: Record<string, string> = { create: 'POST', update: 'PUT', get: 'GET', patch: 'PATCH', delete: 'DELETE' };
+  return byVerb[info.verb] ?? info.verb.toUpperCase();
 }
 
 export async function startApiServer(opts: ApiServerOptions): Promise<RunningApiServer> {

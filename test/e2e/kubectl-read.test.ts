@@ -131,3 +131,10 @@ test('error texts: missing object, invalid object, conflict', async () => {
   assert.notEqual(conflict.code, 0);
   assert.match(conflict.stderr, /Error from server \(Conflict\): error when replacing "STDIN": Operation cannot be fulfilled on configmaps "conf": the object has been modified; please apply your changes to the latest version and try again/);
 });
+
+test('kubectl auth can-i and auth whoami', async () => {
+  assert.equal((await mustKubectl(c, ['auth', 'can-i', 'create', 'pods'])).trim(), 'yes');
+  const who = await mustKubectl(c, ['auth', 'whoami']);
+  assert.match(who, /Username\s+kubernetes-admin/);
+  assert.match(who, /system:masters/);
+});

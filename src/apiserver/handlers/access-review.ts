@@ -16,3 +16,13 @@ export async function handleAccessReview(r: ApiRequest): Promise<void> {
     : { allowed: false, reason: 'anonymous requests are not allowed' };
   writeObject(r, 201, review);
 }
+
+/** authentication.k8s.io SelfSubjectReview (`kubectl auth whoami`): who the server thinks you are. */
+export async function handleSelfSubjectReview(r: ApiRequest): Promise<void> {
+  const review = await readObject(r);
+  checkKind(r.def, review);
+  review.metadata = { ...(review.metadata ?? {}), creationTimestamp: null };
+  const u = r.ctx.user;
+  review.status = { userInfo: { username: u.name, ...(u.uid ? { uid: u.uid } : {}), groups: u.groups } };
+  writeObject(r, 201, review);
+}
