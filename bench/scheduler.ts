@@ -1,0 +1,253 @@
+// `npm run bench -- scheduler`: kube-scheduler's scheduler_perf workloads, reproduced
+// through a real API server on SQLite:
+// - SchedulingBasic/5000Nodes_10000Pods: 5,000 nodes, 1,000 initial pods, 10,000 measured
+//   pods (pod-default: 100m cpu, 500Mi memory). kube-scheduler's CI threshold: 680 pods/s;
+//   a local run of kube-scheduler reaches ~1,150 pods/s.
+// - TopologySpreading/5000Nodes_5000Pods: nodes in 3 zones, 5,000 initial pods, 5,000
+//   measured pods with a zone spread constraint (maxSkew 5, DoNotSchedule); threshold 460.
+// - SchedulingPodAntiAffinity/5000Nodes_2000Pods: 1,000 initial and 2,000 measured pods with
+//   required anti-affinity on kubernetes.io/hostname (upstream's template); threshold 60.
+//
+// Three processes, as in a cluster: the API server (SQLite, plain HTTP on loopback); the
+// simulated nodes plus the pod creator (a load generator that registers the nodes, keeps
+// their leases renewed and creates pods); and the scheduler (this process), which watches
+// and POSTs pods/binding like kube-scheduler. Throughput = measured pods / (first measured
+// pod created → last measured pod bound).
+//
+// Environment: BENCH_WORKLOADS=basic,spread,antiaffinity (default: all), BENCH_NODES,
+// BENCH_POD_SCALE (e.g. 0.1 for a quick run), BENCH_HEARTBEATS=0 to run nodes without
+// lease renewals (scheduler_perf has none).
+// The last line is SchedulingBasic against kube-scheduler's CI threshold.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { pathToFileURL } from 'node:url';
+import { configFromParts } from '../src/client/kubeconfig.ts';
+import { RestClient } from '../src/client/rest-client.ts';
+import { resources } from '../src/client/resources.ts';
+import { Scheduler } from '../src/scheduler/scheduler.ts';
+import { Limiter } from '../src/sim/limiter.ts';
+import { SimNodes } from '../src/sim/sim-nodes.ts';
+
+const CI_THRESHOLD = 680;
+const LOCAL_KUBE_SCHEDULER = 1150;
+const NODES = Number(process.env.BENCH_NODES ?? 5000);
+const HEARTBEATS = process.env.BENCH_HEARTBEATS !== '0';
+const CREATE_CONCURRENCY = 16;
+/** Scales every workload's pod counts (for quick local runs). */
+const POD_SCALE = Number(process.env.BENCH_POD_SCALE ?? 1);
+
+interface Workload {
+  key: string;
+  name: string;
+  initPods: number;
+  measurePods: number;
+  threshold: number;
+  initTemplate: string;
+  measureTemplate: string;
+}
+
+const WORKLOADS: Workload[] = [
+  { key: 'basic', name: 'SchedulingBasic/5000Nodes_10000Pods', initPods: 1000, measurePods: 10_000, threshold: 680, initTemplate: 'default', measureTemplate: 'default' },
+  { key: 'spread', name: 'TopologySpreading/5000Nodes_5000Pods', initPods: 5000, measurePods: 5000, threshold: 460, initTemplate: 'default', measureTemplate: 'spread' },
+  { key: 'antiaffinity', name: 'SchedulingPodAntiAffinity/5000Nodes_2000Pods', initPods: 1000, measurePods: 2000, threshold: 60, initTemplate: 'antiaffinity', measureTemplate: 'antiaffinity' },
+];
+
+function podTemplate(kind: string, namespace: string, name: string): Record<string, unknown> {
+  const container = {
+    name: 'pause',
+    image: 'registry.k8s.io/pause:3.10',
+    ports: [{ containerPort: 80 }],
+    resources: { limits: { cpu: '100m', memory: '500Mi' }, requests: { cpu: '100m', memory: '500Mi' } },
+  };
+  const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace } as Record<string, unknown>, spec: { containers: [container] } as Record<string, unknown> };
+  if (kind === 'spread') {
+    pod.metadata.labels = { color: 'blue' };
+    pod.spec.topologySpreadConstraints = [
+      { maxSkew: 5, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { color: 'blue' } } },
+    ];
+  } else if (kind === 'antiaffinity') {
+    pod.metadata.labels = { color: 'green' };
+    pod.spec.affinity = {
+      podAntiAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: [
+          { labelSelector: { matchLabels: { color: 'green' } }, topologyKey: 'kubernetes.io/hostname', namespaces: ['sched-test', 'sched-setup'] },
+        ],
+      },
+    };
+  }
+  return pod;
+}
+
+// ---- child processes: a line of JSON in, a line of JSON out ----
+
+interface Child {
+  proc: ChildProcess;
+  first: Promise<any>;
+  ask(msg: unknown): Promise<any>;
+  stop(): Promise<void>;
+}
+
+function startChild(args: string[]): Child {
+  const proc = spawn(process.execPath, ['--import', 'tsx', new URL(import.meta.url).pathname, '--child', ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: proc.stdout! });
+  const waiters: ((v: any) => void)[] = [];
+  lines.on('line', (l) => {
+    let v: unknown;
+    try {
+      v = JSON.parse(l);
+    } catch {
+      process.stderr.write(`${l}\n`);
+      return;
+    }
+    waiters.shift()?.(v);
+  });
+  const first = new Promise<any>((r) => waiters.push(r));
+  const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+  return {
+    proc,
+    first,
+    ask: (msg) =>
+      new Promise((r) => {
+        waiters.push(r);
+        proc.stdin!.write(`${JSON.stringify(msg)}\n`);
+      }),
+    stop: async () => {
+      proc.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+function reply(v: unknown): void {
+  process.stdout.write(`${JSON.stringify(v)}\n`);
+}
+
+async function apiServerChild(dir: string): Promise<void> {
+  const { openStore } = await import('../src/storage/open.ts');
+  const { startApiServer } = await import('../src/apiserver/server.ts');
+  const store = await openStore({ sqlitePath: join(dir, 'state.db') });
+  const server = await startApiServer({ store, port: 0 });
+  reply({ url: server.url });
+  process.on('SIGTERM', async () => {
+    await server.close();
+    await store.close();
+    process.exit(0);
+  });
+}
+
+/** The simulated nodes and the pod creator, driven by the parent. */
+async function loadChild(url: string): Promise<void> {
+  const client = new RestClient(configFromParts({ server: url }), { component: 'bench-load' });
+  let sim: SimNodes | undefined;
+  const creator = new Limiter(CREATE_CONCURRENCY);
+  const input = createInterface({ input: process.stdin });
+  process.on('SIGTERM', async () => {
+    await sim?.stop();
+    process.exit(0);
+  });
+  reply({ ready: true });
+  for await (const line of input) {
+    const msg = JSON.parse(line) as { op: string; [k: string]: any };
+    if (msg.op === 'nodes') {
+      const t0 = performance.now();
+      sim = new SimNodes({ client, count: msg.count, managePods: false, heartbeatIntervalMs: msg.heartbeats ? 10_000 : 3_600_000, concurrency: 32 });
+      await sim.start();
+      reply({ seconds: (performance.now() - t0) / 1000 });
+    } else if (msg.op === 'namespaces') {
+      for (const name of msg.names as string[]) await client.create(resources.namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+      reply({ ok: true });
+    } else if (msg.op === 'pods') {
+      const t0 = performance.now();
+      let errors = 0;
+      await Promise.all(
+        Array.from({ length: msg.count as number }, (_, i) =>
+          creator.run(() => client.create(resources.pods, podTemplate(msg.template, msg.namespace, `${msg.prefix}-${i}`) as never).catch(() => errors++)),
+        ),
+      );
+      reply({ seconds: (performance.now() - t0) / 1000, errors });
+    } else if (msg.op === 'stats') {
+      reply({ ...(sim?.stats ?? {}) });
+    }
+  }
+}
+
+// ---- the benchmark ----
+
+async function waitBound(scheduler: Scheduler, target: number, timeoutMs: number): Promise<number> {
+  const deadline = performance.now() + timeoutMs;
+  while (scheduler.metrics.bound < target) {
+    if (performance.now() > deadline) throw new Error(`only ${scheduler.metrics.bound}/${target} pods bound within ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  return performance.now();
+}
+
+async function runWorkload(w: Workload): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), 'k8ts-bench-sched-'));
+  const api = startChild(['apiserver', dir]);
+  const { url } = await api.first;
+  const load = startChild(['load', url]);
+  await load.first;
+  const client = new RestClient(configFromParts({ server: url }), { component: 'scheduler' });
+  let scheduler: Scheduler | undefined;
+  try {
+    const reg = await load.ask({ op: 'nodes', count: NODES, heartbeats: HEARTBEATS });
+    console.log(`${w.name}: ${NODES} simulated nodes registered in ${reg.seconds.toFixed(1)} s (${(NODES / reg.seconds).toFixed(0)} nodes/s, node + lease each)`);
+    await load.ask({ op: 'namespaces', names: ['sched-0', 'sched-1'] });
+    scheduler = new Scheduler({ client, leaderElection: false });
+    await scheduler.start();
+
+    const init = await load.ask({ op: 'pods', count: w.initPods, template: w.initTemplate, namespace: 'sched-0', prefix: 'init' });
+    await waitBound(scheduler, w.initPods, 300_000);
+    console.log(`${w.name}: ${w.initPods} initial pods created in ${init.seconds.toFixed(1)} s and bound`);
+
+    const t0 = performance.now();
+    const measured = load.ask({ op: 'pods', count: w.measurePods, template: w.measureTemplate, namespace: 'sched-1', prefix: 'measured' });
+    const tEnd = await waitBound(scheduler, w.initPods + w.measurePods, 600_000);
+    const created = await measured;
+    const secs = (tEnd - t0) / 1000;
+    const rate = w.measurePods / secs;
+    const attempts = Object.fromEntries(scheduler.metrics.attempts);
+    const stats = await load.ask({ op: 'stats' });
+    console.log(
+      `${w.name}: ${w.measurePods} measured pods bound in ${secs.toFixed(2)} s = ${rate.toFixed(0)} pods/s ` +
+        `(creation took ${created.seconds.toFixed(2)} s, ${created.errors} errors; attempts ${JSON.stringify(attempts)}; ` +
+        `lease renewals during the run ${stats.leaseRenewals ?? 0}) — kube-scheduler threshold ${w.threshold} pods/s → ${(rate / w.threshold).toFixed(2)}×`,
+    );
+    return rate;
+  } finally {
+    await scheduler?.stop();
+    client.close();
+    await load.stop();
+    await api.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function main(): Promise<void> {
+  const wanted = (process.env.BENCH_WORKLOADS ?? 'basic,spread,antiaffinity').split(',').map((s) => s.trim());
+  const results = new Map<string, number>();
+  console.log(`scheduler bench: ${NODES} nodes, heartbeats ${HEARTBEATS ? 'on (lease every 10 s per node)' : 'off'}`);
+  // SchedulingBasic last, so the closing line is its figure.
+  for (const w of [...WORKLOADS.filter((x) => x.key !== 'basic'), WORKLOADS[0]!]) {
+    if (!wanted.includes(w.key)) continue;
+    const scaled = { ...w, initPods: Math.round(w.initPods * POD_SCALE), measurePods: Math.round(w.measurePods * POD_SCALE) };
+    results.set(w.key, await runWorkload(scaled));
+  }
+  console.log('kube-scheduler published: SchedulingBasic CI threshold 680 pods/s, local ~1,150 pods/s; TopologySpreading threshold 460; SchedulingPodAntiAffinity threshold 60');
+  const basic = results.get('basic');
+  if (basic !== undefined) {
+    console.log(`SchedulingBasic: ${(basic / LOCAL_KUBE_SCHEDULER).toFixed(2)} of a local kube-scheduler run (~${LOCAL_KUBE_SCHEDULER} pods/s)`);
+    console.log(`scheduler: ${basic.toFixed(0)} pods/s (${(basic / CI_THRESHOLD).toFixed(2)} of kube-scheduler's ${CI_THRESHOLD} pods/s CI threshold)`);
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href && process.argv[2] === '--child') {
+  const [role, arg] = process.argv.slice(3);
+  if (role === 'apiserver') await apiServerChild(arg!);
+  else if (role === 'load') await loadChild(arg!);
+}
