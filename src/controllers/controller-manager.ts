@@ -123,9 +123,8 @@ export class ControllerManager {
       namespace: 'kube-system',
       name: 'kube-controller-manager',
       identity,
-      leaseDurationMs: this.opts.leaseDurationMs,
-      renewDeadlineMs: this.opts.renewDeadlineMs,
-      retryPeriodMs: this.opts.retryPeriodMs,
+      // Unset timings must stay absent, so the elector's defaults apply.
+      ...definedOnly({ leaseDurationMs: this.opts.leaseDurationMs, renewDeadlineMs: this.opts.renewDeadlineMs, retryPeriodMs: this.opts.retryPeriodMs }),
       onStartedLeading: () => {
         this.log(`controller-manager: ${identity} became leader`);
         this.startControllers();
@@ -179,4 +178,8 @@ export class ControllerManager {
   private log(line: string): void {
     (this.opts.log ?? (() => {}))(line);
   }
+}
+
+function definedOnly<T extends Record<string, unknown>>(obj: T): Partial<T> {
+  return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
