@@ -223,3 +223,89 @@ test('scaling a paused deployment resizes its ReplicaSet without rolling out the
     await kubelet.stop();
   }
 });
+
+test('a rollout that cannot progress reports ProgressDeadlineExceeded after progressDeadlineSeconds', async () => {
+  const ns = 'deploy-deadline';
+  await createNamespace(env.client, ns);
+  // No kubelet here: pods never become ready.
+  const d = deployment('stuck', 2, 's:1');
+  d.spec!.progressDeadlineSeconds = 2;
+  await env.client.create(resources.deployments, d, { namespace: ns });
+  const progressing = await eventually('ReplicaSetUpdated or NewReplicaSetCreated', async () => condition(await getD(ns, 'stuck'), 'Progressing'));
+  assert.equal(progressing.status, 'True');
+  const timedOut = await eventually('deadline exceeded', async () => {
+    const c = condition(await getD(ns, 'stuck'), 'Progressing');
+    return c?.reason === 'ProgressDeadlineExceeded' ? c : false;
+  }, 15_000);
+  assert.equal(timedOut.status, 'False');
+  assert.match(timedOut.message ?? '', /^ReplicaSet "stuck-[a-z0-9]+" has timed out progressing\.$/);
+  const available = condition(await getD(ns, 'stuck'), 'Available');
+  assert.equal(available?.status, 'False');
+  assert.equal(available?.reason, 'MinimumReplicasUnavailable');
+});
+
+test('old ReplicaSets beyond revisionHistoryLimit are deleted, oldest revision first', async () => {
+  const ns = 'deploy-history';
+  await createNamespace(env.client, ns);
+  const kubelet = fakeKubelet(env.client, ns);
+  try {
+    const d = deployment('h', 1, 'h:1');
+    d.spec!.revisionHistoryLimit = 1;
+    await env.client.create(resources.deployments, d, { namespace: ns });
+    for (const image of ['h:2', 'h:3']) {
+      await eventually(`rollout before ${image}`, async () => rolloutComplete(await getD(ns, 'h')));
+      await setImage(ns, 'h', image);
+    }
+    await eventually('third revision complete', async () => {
+      const cur = await getD(ns, 'h');
+      return rolloutComplete(cur) && cur.metadata?.annotations?.['deployment.kubernetes.io/revision'] === '3';
+    });
+    const rss = await eventually('two ReplicaSets left', async () => {
+      const list = await replicaSets(ns);
+      return list.length === 2 ? list : false;
+    });
+    assert.deepEqual(rss.map((rs) => rs.metadata?.annotations?.['deployment.kubernetes.io/revision']).sort(), ['2', '3']);
+  } finally {
+    await kubelet.stop();
+  }
+});
+
+test('scaling during a rollout spreads the new replicas over old and new ReplicaSets in proportion', async () => {
+  const ns = 'deploy-proportional';
+  await createNamespace(env.client, ns);
+  const kubelet = fakeKubelet(env.client, ns);
+  try {
+    await env.client.create(resources.deployments, deployment('prop', 10, 'p:1', { type: 'RollingUpdate', rollingUpdate: { maxSurge: 3, maxUnavailable: 2 } }), { namespace: ns });
+    await eventually('first rollout', async () => rolloutComplete(await getD(ns, 'prop')));
+    // Stop pods becoming ready, so the rollout stalls half way.
+    kubelet.pause();
+    await setImage(ns, 'prop', 'p:2');
+    await eventually('rollout stalled with both ReplicaSets active', async () => {
+      const list = await replicaSets(ns);
+      const total = list.reduce((n, rs) => n + (rs.spec?.replicas ?? 0), 0);
+      return list.length === 2 && list.every((rs) => (rs.spec?.replicas ?? 0) > 0) && total === 13;
+    });
+    const before = await replicaSets(ns);
+    const d = await getD(ns, 'prop');
+    d.spec!.replicas = 20;
+    await env.client.update(resources.deployments, d);
+    const after = await eventually('scaled to 20 + surge', async () => {
+      const list = await replicaSets(ns);
+      const total = list.reduce((n, rs) => n + (rs.spec?.replicas ?? 0), 0);
+      // 20 + maxSurge 3
+      return total === 23 ? list : false;
+    });
+    for (const rs of after) {
+      const was = before.find((b) => b.metadata?.uid === rs.metadata?.uid)!.spec!.replicas!;
+      assert.ok(rs.spec!.replicas! > was, `${rs.metadata?.name} grew (${was} → ${rs.spec!.replicas})`);
+      assert.equal(rs.metadata?.annotations?.['deployment.kubernetes.io/desired-replicas'], '20');
+    }
+    kubelet.resume();
+    await eventually('rollout finishes at 20', async () => {
+      const cur = await getD(ns, 'prop');
+      return rolloutComplete(cur) && cur.spec?.replicas === 20;
+    }, 30_000);
+  } finally {
+    await kubelet.stop();
+  }
+});
