@@ -3,7 +3,7 @@
 // a Table, a watch stream or a Status.
 
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import https from 'node:https';
+import http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import type { ApiServerOptions, RunningApiServer, UserInfo } from './options.ts';
 import type { ResourceDefinition } from '../api/strategy.ts';
@@ -341,18 +341,38 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     });
   };
   const handler = handlerFor(false);
-  const server = opts.tls
-    ? https.createServer({ key: opts.tls.key, cert: opts.tls.cert, ca: opts.tls.ca, requestCert: true, rejectUnauthorized: false, keepAliveTimeout: 65_000 }, handler)
+  // TLS: HTTP/2 when the client offers it (kubectl does), HTTP/1.1 otherwise.
+  const server: http.Server | http2.Http2SecureServer = opts.tls
+    ? http2.createSecureServer(
+        { key: opts.tls.key, cert: opts.tls.cert, ca: opts.tls.ca, requestCert: true, rejectUnauthorized: false, allowHTTP1: true },
+        handler as any,
+      )
     : http.createServer({ keepAliveTimeout: 65_000 }, handler);
-  server.headersTimeout = 70_000;
-  server.requestTimeout = 0;
+  if (server instanceof http.Server) {
+    server.headersTimeout = 70_000;
+    server.requestTimeout = 0;
+  } else {
+    server.setTimeout(0);
+  }
+  // HTTP/2 sessions and HTTP/1.1 sockets of the TLS listener, to end them on close.
+  const sessions = new Set<{ destroy(): void }>();
+  if (!(server instanceof http.Server)) {
+    server.on('session', (session) => {
+      sessions.add(session);
+      session.on('close', () => sessions.delete(session));
+    });
+    server.on('secureConnection', (socket) => {
+      sessions.add(socket);
+      socket.on('close', () => sessions.delete(socket));
+    });
+  }
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
   api.address = `${host}:${port}`;
-  const servers: (http.Server | https.Server)[] = [server];
+  const servers: (http.Server | http2.Http2SecureServer)[] = [server];
   let insecureUrl: string | undefined;
   if (opts.insecurePort !== undefined) {
     const plain = http.createServer({ keepAliveTimeout: 65_000 }, handlerFor(true));
@@ -379,7 +399,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
           (s) =>
             new Promise<void>((resolve) => {
               s.close(() => resolve());
-              s.closeAllConnections();
+              if (s instanceof http.Server) s.closeAllConnections();
+              else for (const session of sessions) session.destroy();
             }),
         ),
       );

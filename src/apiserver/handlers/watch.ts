@@ -51,8 +51,11 @@ export async function handleWatch(r: ApiRequest): Promise<void> {
 
   const res = r.res;
   res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache' });
-  res.flushHeaders();
+  // HTTP/1.1 sends headers now; an HTTP/2 stream responds on writeHead already.
+  (res as { flushHeaders?: () => void }).flushHeaders?.();
 
+  // Bytes written but not yet taken by the socket (HTTP/1.1) or the HTTP/2 stream.
+  const pending = () => (res as any).stream?.writableLength ?? res.writableLength ?? 0;
   let lastRev = fromRev ?? cache.rev;
   let closed = false;
   let unsubscribe: (() => void) | undefined;
@@ -67,7 +70,7 @@ export async function handleWatch(r: ApiRequest): Promise<void> {
   const write = (type: string, body: string) => {
     if (closed) return;
     res.write(`{"type":"${type}","object":${body}}\n`);
-    if (res.writableLength > MAX_PENDING_BYTES) finish();
+    if (pending() > MAX_PENDING_BYTES) finish();
   };
   const bookmark = (initialEventsEnd = false) => {
     const metadata: any = { resourceVersion: String(lastRev) };
@@ -93,7 +96,7 @@ export async function handleWatch(r: ApiRequest): Promise<void> {
     }
     if (out && !closed) {
       res.write(out);
-      if (res.writableLength > MAX_PENDING_BYTES) finish();
+      if (pending() > MAX_PENDING_BYTES) finish();
     }
   };
 
