@@ -14,9 +14,14 @@
 // and POSTs pods/binding like kube-scheduler. Throughput = measured pods / (first measured
 // pod created → last measured pod bound).
 //
-// Environment: BENCH_WORKLOADS=basic,spread,antiaffinity (default: all), BENCH_NODES,
-// BENCH_POD_SCALE (e.g. 0.1 for a quick run), BENCH_HEARTBEATS=0 to run nodes without
-// lease renewals (scheduler_perf has none).
+// As in scheduler_perf the nodes do not heartbeat during the main runs; two variants of
+// SchedulingBasic show the rest: +heartbeats (every node renews its Lease every 10 s, as
+// kubelets do: 500 more writes a second) and +backlog (all measured pods exist before the
+// scheduler starts on them, so pod creation does not pace it).
+//
+// Environment: BENCH_WORKLOADS=spread,antiaffinity,basic-heartbeats,basic-backlog,basic
+// (default: all), BENCH_NODES, BENCH_POD_SCALE (e.g. 0.1 for a quick run),
+// BENCH_CREATE_CONCURRENCY (default 16).
 // The last line is SchedulingBasic against kube-scheduler's CI threshold.
 
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -35,8 +40,7 @@ import { SimNodes } from '../src/sim/sim-nodes.ts';
 const CI_THRESHOLD = 680;
 const LOCAL_KUBE_SCHEDULER = 1150;
 const NODES = Number(process.env.BENCH_NODES ?? 5000);
-const HEARTBEATS = process.env.BENCH_HEARTBEATS !== '0';
-const CREATE_CONCURRENCY = 16;
+const CREATE_CONCURRENCY = Number(process.env.BENCH_CREATE_CONCURRENCY ?? 16);
 /** Scales every workload's pod counts (for quick local runs). */
 const POD_SCALE = Number(process.env.BENCH_POD_SCALE ?? 1);
 
@@ -48,10 +52,34 @@ interface Workload {
   threshold: number;
   initTemplate: string;
   measureTemplate: string;
+  /** Nodes renew their leases every 10 s during the run (scheduler_perf's nodes do not). */
+  heartbeats?: boolean;
+  /** The measured pods are all created before the scheduler starts on them. */
+  backlog?: boolean;
 }
 
 const WORKLOADS: Workload[] = [
   { key: 'basic', name: 'SchedulingBasic/5000Nodes_10000Pods', initPods: 1000, measurePods: 10_000, threshold: 680, initTemplate: 'default', measureTemplate: 'default' },
+  {
+    key: 'basic-heartbeats',
+    name: 'SchedulingBasic/5000Nodes_10000Pods+heartbeats',
+    initPods: 1000,
+    measurePods: 10_000,
+    threshold: 680,
+    initTemplate: 'default',
+    measureTemplate: 'default',
+    heartbeats: true,
+  },
+  {
+    key: 'basic-backlog',
+    name: 'SchedulingBasic/5000Nodes_10000Pods+backlog',
+    initPods: 1000,
+    measurePods: 10_000,
+    threshold: 680,
+    initTemplate: 'default',
+    measureTemplate: 'default',
+    backlog: true,
+  },
   { key: 'spread', name: 'TopologySpreading/5000Nodes_5000Pods', initPods: 5000, measurePods: 5000, threshold: 460, initTemplate: 'default', measureTemplate: 'spread' },
   { key: 'antiaffinity', name: 'SchedulingPodAntiAffinity/5000Nodes_2000Pods', initPods: 1000, measurePods: 2000, threshold: 60, initTemplate: 'antiaffinity', measureTemplate: 'antiaffinity' },
 ];
@@ -195,7 +223,7 @@ async function runWorkload(w: Workload): Promise<number> {
   const client = new RestClient(configFromParts({ server: url }), { component: 'scheduler' });
   let scheduler: Scheduler | undefined;
   try {
-    const reg = await load.ask({ op: 'nodes', count: NODES, heartbeats: HEARTBEATS });
+    const reg = await load.ask({ op: 'nodes', count: NODES, heartbeats: !!w.heartbeats });
     console.log(`${w.name}: ${NODES} simulated nodes registered in ${reg.seconds.toFixed(1)} s (${(NODES / reg.seconds).toFixed(0)} nodes/s, node + lease each)`);
     await load.ask({ op: 'namespaces', names: ['sched-0', 'sched-1'] });
     scheduler = new Scheduler({ client, leaderElection: false });
@@ -205,10 +233,25 @@ async function runWorkload(w: Workload): Promise<number> {
     await waitBound(scheduler, w.initPods, 300_000);
     console.log(`${w.name}: ${w.initPods} initial pods created in ${init.seconds.toFixed(1)} s and bound`);
 
-    const t0 = performance.now();
-    const measured = load.ask({ op: 'pods', count: w.measurePods, template: w.measureTemplate, namespace: 'sched-1', prefix: 'measured' });
-    const tEnd = await waitBound(scheduler, w.initPods + w.measurePods, 600_000);
-    const created = await measured;
+    let t0: number;
+    let tEnd: number;
+    let created: { seconds: number; errors: number };
+    const measure = { op: 'pods', count: w.measurePods, template: w.measureTemplate, namespace: 'sched-1', prefix: 'measured' };
+    if (w.backlog) {
+      await scheduler.stop();
+      created = await load.ask(measure);
+      const tSync = performance.now();
+      scheduler = new Scheduler({ client, leaderElection: false });
+      await scheduler.start();
+      t0 = performance.now();
+      console.log(`${w.name}: a new scheduler synced ${NODES} nodes and ${w.initPods + w.measurePods} pods in ${((t0 - tSync) / 1000).toFixed(1)} s`);
+      tEnd = await waitBound(scheduler, w.measurePods, 600_000);
+    } else {
+      t0 = performance.now();
+      const measured = load.ask(measure);
+      tEnd = await waitBound(scheduler, w.initPods + w.measurePods, 600_000);
+      created = await measured;
+    }
     const secs = (tEnd - t0) / 1000;
     const rate = w.measurePods / secs;
     const attempts = Object.fromEntries(scheduler.metrics.attempts);
@@ -229,9 +272,9 @@ async function runWorkload(w: Workload): Promise<number> {
 }
 
 export async function main(): Promise<void> {
-  const wanted = (process.env.BENCH_WORKLOADS ?? 'basic,spread,antiaffinity').split(',').map((s) => s.trim());
+  const wanted = (process.env.BENCH_WORKLOADS ?? WORKLOADS.map((w) => w.key).join(',')).split(',').map((s) => s.trim());
   const results = new Map<string, number>();
-  console.log(`scheduler bench: ${NODES} nodes, heartbeats ${HEARTBEATS ? 'on (lease every 10 s per node)' : 'off'}`);
+  console.log(`scheduler bench: ${NODES} simulated nodes; pods created ${CREATE_CONCURRENCY} at a time`);
   // SchedulingBasic last, so the closing line is its figure.
   for (const w of [...WORKLOADS.filter((x) => x.key !== 'basic'), WORKLOADS[0]!]) {
     if (!wanted.includes(w.key)) continue;
