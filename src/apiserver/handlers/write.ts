@@ -10,6 +10,7 @@ import { applyJsonPatch } from '../../api/patch/json-patch.ts';
 import { applyMergePatch } from '../../api/patch/merge-patch.ts';
 import { applyStrategicMergePatch } from '../../api/patch/strategic-merge-patch.ts';
 import { patchMetaFor } from '../../api/schema/patch-meta.ts';
+import { getType } from '../../api/schema/registry.ts';
 import { groupVersion, type ResourceDefinition } from '../../api/strategy.ts';
 import { setWarnings } from '../responses.ts';
 
@@ -110,6 +111,10 @@ export function applyPatch(def: ResourceDefinition, type: PatchType, current: an
 
 export async function readPatch(r: ApiRequest): Promise<{ type: PatchType; patch: unknown }> {
   const type = patchTypeOf(r.req.headers['content-type']);
+  // Custom resources have no strategic-merge metadata: upstream refuses that patch type for them.
+  if (type === 'strategic' && !getType(r.def.typeName)) {
+    throw new StatusError(415, 'UnsupportedMediaType', 'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml');
+  }
   const buf = await readBody(r.req);
   if (buf.length === 0) throw badRequest('the body of the request was empty');
   const patch = decodeText(buf, type === 'apply' ? 'yaml' : 'json');
