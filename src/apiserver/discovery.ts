@@ -4,6 +4,7 @@
 
 import { ALL_VERBS, type ResourceDefinition } from '../api/strategy.ts';
 import type { ResourceRegistry } from './resource-registry.ts';
+import { RegistryMemo } from './registry-memo.ts';
 
 const SUBRESOURCE_VERBS: Record<string, string[]> = {
   status: ['get', 'patch', 'update'],
@@ -43,19 +44,14 @@ function subresourceKind(def: ResourceDefinition, sub: string): { group: string;
 }
 
 export class Discovery {
-  private memo = new Map<string, string>();
-  private memoVersion = -1;
+  private readonly memo: RegistryMemo;
 
-  constructor(private readonly registry: ResourceRegistry) {}
+  constructor(private readonly registry: ResourceRegistry) {
+    this.memo = new RegistryMemo(registry);
+  }
 
   private cached(key: string, build: () => unknown): string {
-    if (this.memoVersion !== this.registry.version()) {
-      this.memo.clear();
-      this.memoVersion = this.registry.version();
-    }
-    let v = this.memo.get(key);
-    if (v === undefined) this.memo.set(key, (v = JSON.stringify(build())));
-    return v;
+    return this.memo.get(key, build);
   }
 
   /** GET /api */

@@ -2,23 +2,19 @@
 // registry. The documents themselves are built and memoized in src/api/openapi.
 
 import type { ResourceRegistry } from './resource-registry.ts';
+import { RegistryMemo } from './registry-memo.ts';
 import { openapiV3Index, openapiV3Served } from '../api/openapi/v3.ts';
 import { openapiV2 } from '../api/openapi/v2.ts';
 
 export class OpenApiDocs {
-  private memo = new Map<string, string>();
-  private memoVersion = -1;
+  private readonly memo: RegistryMemo;
 
-  constructor(private readonly registry: ResourceRegistry) {}
+  constructor(private readonly registry: ResourceRegistry) {
+    this.memo = new RegistryMemo(registry);
+  }
 
   private cached(key: string, build: () => unknown): string {
-    if (this.memoVersion !== this.registry.version()) {
-      this.memo.clear();
-      this.memoVersion = this.registry.version();
-    }
-    let v = this.memo.get(key);
-    if (v === undefined) this.memo.set(key, (v = JSON.stringify(build())));
-    return v;
+    return this.memo.get(key, build);
   }
 
   private defsFor(gv: string) {
