@@ -15,7 +15,7 @@ import type { RestClient } from '../client/rest-client.ts';
 import type { Controller, ControllerConfig, ControllerConstructor } from './controller-utils.ts';
 import { DeploymentController } from './deployment.ts';
 import { EndpointsController } from './endpoints.ts';
-import { EndpointSliceController } from './endpoint-slice.ts';
+import { EndpointSliceController, EndpointSliceMirroringController } from './endpoint-slice.ts';
 import { GarbageCollector } from './garbage-collector.ts';
 import { NamespaceController } from './namespace.ts';
 import { ReplicaSetController } from './replica-set.ts';
@@ -48,6 +48,7 @@ export const CONTROLLERS: ControllerRegistration[] = [
   controller('root-ca-certificate-publisher', RootCACertPublisher, 'root-ca-cert-publisher', 5),
   controller('endpoint', EndpointsController, 'endpoint-controller', 5),
   controller('endpointslice', EndpointSliceController, 'endpoint-slice-controller', 5),
+  controller('endpointslicemirroring', EndpointSliceMirroringController, 'endpoint-slice-mirroring-controller', 5),
 ];
 
 /** Upstream's IsControllerEnabled: the first entry that names the controller decides; else '*' decides. */

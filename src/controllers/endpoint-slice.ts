@@ -3,11 +3,13 @@
 // `endpointslice-controller.k8s.io`, owned by the Service) holding the selected pods as
 // endpoints with ready/serving/terminating conditions, grouped by resolved port set, at most
 // maxEndpointsPerSlice (100) per slice. Existing slices are reused in place where possible;
-// a Service that selects nothing keeps one empty placeholder slice, as upstream.
+// a Service that selects nothing keeps one empty placeholder slice, as upstream. Below it, the
+// mirroring controller that turns hand-made Endpoints of selector-less Services into slices.
 
 import { isStatusError } from '../api/errors.ts';
 import { labelSelectorFromSet, matches } from '../api/labels.ts';
-import type { Pod, Service } from '../api/types/core-v1.ts';
+import type { OwnerReference } from '../api/meta.ts';
+import type { EndpointAddress, Endpoints, Pod, Service } from '../api/types/core-v1.ts';
 import type { AddressType, Endpoint, EndpointPort, EndpointSlice } from '../api/types/discovery-v1.ts';
 import type { EventRecorder } from '../client/event-recorder.ts';
 import type { SharedInformerFactory } from '../client/cache/informer-factory.ts';
@@ -66,7 +68,7 @@ export class EndpointSliceController extends QueueController {
     const svc = this.services.namespace(namespace).get(name);
     const owned = this.slices.namespace(namespace).list({ [SERVICE_NAME_LABEL]: name, [MANAGED_BY_LABEL]: MANAGED_BY });
     if (!svc) {
-      for (const s of owned) await this.deleteSlice(s);
+      for (const s of owned) await deleteSlice(this.client, s);
       return;
     }
     if (svc.spec?.type === 'ExternalName' || !hasSelector(svc)) return;
@@ -76,47 +78,8 @@ export class EndpointSliceController extends QueueController {
     const labels: Record<string, string> = { ...(svc.metadata?.labels ?? {}), [SERVICE_NAME_LABEL]: name, [MANAGED_BY_LABEL]: MANAGED_BY };
     if (svc.spec?.clusterIP === 'None') labels[HEADLESS_LABEL] = '';
 
-    // Slices of another address type, or owned by an older Service of this name, go.
-    const mine = owned.filter((s) => s.addressType === addressType && controllerRefOf(s)?.uid === svc.metadata?.uid);
-    for (const s of owned) if (!mine.includes(s)) await this.deleteSlice(s);
-
-    // Reuse slices with the same port set first, then any other, in name order.
-    const unused = [...mine].sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''));
-    const take = (ports: EndpointPort[]): EndpointSlice | undefined => {
-      const want = canonicalJson(ports);
-      let i = unused.findIndex((s) => canonicalJson([...(s.ports ?? [])].sort(comparePorts)) === want);
-      if (i < 0) i = unused.length > 0 ? 0 : -1;
-      return i < 0 ? undefined : unused.splice(i, 1)[0];
-    };
-    const assignments = desired.map((d) => ({ d, slice: take(d.ports) }));
-    for (const { d, slice } of assignments) {
-      const body: EndpointSlice = {
-        apiVersion: 'discovery.k8s.io/v1',
-        kind: 'EndpointSlice',
-        metadata: slice
-          ? { ...slice.metadata, labels }
-          : {
-              generateName: `${name}-`,
-              namespace,
-              labels,
-              ownerReferences: [{ apiVersion: 'v1', kind: 'Service', name, uid: svc.metadata!.uid!, controller: true, blockOwnerDeletion: true }],
-            },
-        addressType,
-        endpoints: d.endpoints,
-        ports: d.ports,
-      };
-      try {
-        if (!slice) {
-          await this.client.create(resources.endpointslices, body, { namespace });
-        } else if (!sameSlice(slice, body)) {
-          await this.client.update(resources.endpointslices, body);
-        }
-      } catch (err) {
-        if (isStatusError(err, 'Forbidden') && !slice) return; // namespace going away
-        throw err;
-      }
-    }
-    for (const s of unused) await this.deleteSlice(s);
+    const owner = { apiVersion: 'v1', kind: 'Service', name, uid: svc.metadata!.uid!, controller: true, blockOwnerDeletion: true };
+    await reconcileSlices(this.client, { namespace, name, addressType, labels, owner, owned, desired });
   }
 
   private desiredSlices(svc: Service, addressType: AddressType): DesiredSlice[] {
@@ -152,13 +115,6 @@ export class EndpointSliceController extends QueueController {
     return out;
   }
 
-  private async deleteSlice(s: EndpointSlice): Promise<void> {
-    try {
-      await this.client.delete(resources.endpointslices, s.metadata!.name!, { namespace: s.metadata?.namespace });
-    } catch (err) {
-      if (!isStatusError(err, 'NotFound')) throw err;
-    }
-  }
 }
 
 function addressTypeOf(svc: Service): AddressType {
@@ -189,4 +145,150 @@ function sameSlice(current: EndpointSlice, desired: EndpointSlice): boolean {
     canonicalJson([...(current.ports ?? [])].sort(comparePorts)) === canonicalJson(desired.ports ?? []) &&
     canonicalJson(current.metadata?.labels ?? {}) === canonicalJson(desired.metadata?.labels ?? {})
   );
+}
+
+async function deleteSlice(client: RestClient, s: EndpointSlice): Promise<void> {
+  try {
+    await client.delete(resources.endpointslices, s.metadata!.name!, { namespace: s.metadata?.namespace });
+  } catch (err) {
+    if (!isStatusError(err, 'NotFound')) throw err;
+  }
+}
+
+interface SliceSet {
+  namespace: string;
+  /** The Service name: slices are generated as `<name>-xxxxx`. */
+  name: string;
+  addressType: AddressType;
+  labels: Record<string, string>;
+  owner: OwnerReference;
+  /** The slices this controller already manages for the Service. */
+  owned: EndpointSlice[];
+  desired: DesiredSlice[];
+}
+
+/**
+ * Makes the managed slices match `desired`: slices of another address type or owner go;
+ * existing slices are rewritten in place (those with the same port set first), missing ones
+ * created, surplus ones deleted; unchanged slices are not written.
+ */
+async function reconcileSlices(client: RestClient, set: SliceSet): Promise<void> {
+  const mine = set.owned.filter((s) => s.addressType === set.addressType && controllerRefOf(s)?.uid === set.owner.uid);
+  for (const s of set.owned) if (!mine.includes(s)) await deleteSlice(client, s);
+  const unused = [...mine].sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''));
+  const take = (ports: EndpointPort[]): EndpointSlice | undefined => {
+    const want = canonicalJson(ports);
+    let i = unused.findIndex((s) => canonicalJson([...(s.ports ?? [])].sort(comparePorts)) === want);
+    if (i < 0) i = unused.length > 0 ? 0 : -1;
+    return i < 0 ? undefined : unused.splice(i, 1)[0];
+  };
+  for (const d of set.desired) {
+    const slice = take(d.ports);
+    const body: EndpointSlice = {
+      apiVersion: 'discovery.k8s.io/v1',
+      kind: 'EndpointSlice',
+      metadata: slice
+        ? { ...slice.metadata, labels: set.labels }
+        : { generateName: `${set.name}-`, namespace: set.namespace, labels: set.labels, ownerReferences: [set.owner] },
+      addressType: set.addressType,
+      endpoints: d.endpoints,
+      ports: d.ports,
+    };
+    try {
+      if (!slice) await client.create(resources.endpointslices, body, { namespace: set.namespace });
+      else if (!sameSlice(slice, body)) await client.update(resources.endpointslices, body);
+    } catch (err) {
+      if (isStatusError(err, 'Forbidden') && !slice) return; // namespace going away
+      throw err;
+    }
+  }
+  for (const s of unused) await deleteSlice(client, s);
+}
+
+export const MIRRORING_MANAGED_BY = 'endpointslicemirroring-controller.k8s.io';
+export const SKIP_MIRROR_LABEL = 'endpointslice.kubernetes.io/skip-mirror';
+/** Upstream's --mirroring-max-endpoints-per-subset. */
+const MIRRORING_MAX_ENDPOINTS_PER_SUBSET = 1000;
+
+/**
+ * The EndpointSlice mirroring controller (upstream's endpointslicemirroring): Endpoints that
+ * users manage for a Service without a selector are mirrored into EndpointSlices (owned by
+ * the Endpoints, managed-by `endpointslicemirroring-controller.k8s.io`), so slice readers
+ * such as kube-proxy see them too. Endpoints labelled skip-mirror are left alone.
+ */
+export class EndpointSliceMirroringController extends QueueController {
+  readonly name = 'endpointslicemirroring';
+  private readonly services: Lister<Service>;
+  private readonly endpoints: Lister<Endpoints>;
+  private readonly slices: Lister<EndpointSlice>;
+  private readonly maxPerSlice: number;
+
+  constructor(
+    informers: SharedInformerFactory,
+    private readonly client: RestClient,
+    _recorder: EventRecorder,
+    config: ControllerConfig = {},
+  ) {
+    super();
+    this.maxPerSlice = typeof config.maxEndpointsPerSlice === 'number' ? config.maxEndpointsPerSlice : MAX_ENDPOINTS_PER_SLICE;
+    const svcInformer = informers.informerFor<Service>(resources.services);
+    const epInformer = informers.informerFor<Endpoints>(resources.endpoints);
+    const sliceInformer = informers.informerFor<EndpointSlice>(resources.endpointslices);
+    this.services = svcInformer.lister();
+    this.endpoints = epInformer.lister();
+    this.slices = sliceInformer.lister();
+    this.waitFor(svcInformer, epInformer, sliceInformer);
+    svcInformer.addEventHandler({ onAdd: (o) => this.enqueue(o), onUpdate: (_x, o) => this.enqueue(o), onDelete: (o) => this.enqueue(objectOf(o)) });
+    epInformer.addEventHandler({ onAdd: (o) => this.enqueue(o), onUpdate: (_x, o) => this.enqueue(o), onDelete: (o) => this.enqueue(objectOf(o)) });
+    const sliceChanged = (slice: EndpointSlice) => {
+      if (slice.metadata?.labels?.[MANAGED_BY_LABEL] !== MIRRORING_MANAGED_BY) return;
+      const svc = slice.metadata.labels[SERVICE_NAME_LABEL];
+      if (svc) this.queue.add(`${slice.metadata.namespace}/${svc}`);
+    };
+    sliceInformer.addEventHandler({ onUpdate: (_o, s) => sliceChanged(s), onDelete: (o) => sliceChanged(objectOf(o)) });
+  }
+
+  async sync(key: string): Promise<void> {
+    const [namespace, name] = key.split('/');
+    const svc = this.services.namespace(namespace).get(name);
+    const ep = this.endpoints.namespace(namespace).get(name);
+    const owned = this.slices.namespace(namespace).list({ [SERVICE_NAME_LABEL]: name, [MANAGED_BY_LABEL]: MIRRORING_MANAGED_BY });
+    const mirror = svc && ep && !hasSelector(svc) && ep.metadata?.labels?.[SKIP_MIRROR_LABEL] !== 'true';
+    if (!mirror) {
+      for (const s of owned) await deleteSlice(this.client, s);
+      return;
+    }
+    const labels: Record<string, string> = { ...(ep.metadata?.labels ?? {}), [SERVICE_NAME_LABEL]: name, [MANAGED_BY_LABEL]: MIRRORING_MANAGED_BY };
+    const owner = { apiVersion: 'v1', kind: 'Endpoints', name, uid: ep.metadata!.uid!, controller: true, blockOwnerDeletion: true };
+    for (const addressType of ['IPv4', 'IPv6'] as const) {
+      const desired = this.desiredSlices(ep, addressType);
+      const ofType = owned.filter((s) => s.addressType === addressType);
+      if (desired.length === 0) {
+        for (const s of ofType) await deleteSlice(this.client, s);
+        continue;
+      }
+      await reconcileSlices(this.client, { namespace, name, addressType, labels, owner, owned: ofType, desired });
+    }
+  }
+
+  private desiredSlices(ep: Endpoints, addressType: AddressType): DesiredSlice[] {
+    const out: DesiredSlice[] = [];
+    for (const subset of ep.subsets ?? []) {
+      const ports: EndpointPort[] = (subset.ports ?? []).map((p) => ({ name: p.name ?? '', port: p.port, protocol: p.protocol ?? 'TCP', ...(p.appProtocol ? { appProtocol: p.appProtocol } : {}) })).sort(comparePorts);
+      const endpoints: Endpoint[] = [];
+      const add = (a: EndpointAddress, ready: boolean) => {
+        if (a.ip.includes(':') !== (addressType === 'IPv6')) return;
+        const e: Endpoint = { addresses: [a.ip], conditions: { ready } };
+        if (a.hostname) e.hostname = a.hostname;
+        if (a.nodeName) e.nodeName = a.nodeName;
+        if (a.targetRef) e.targetRef = a.targetRef;
+        endpoints.push(e);
+      };
+      for (const a of subset.addresses ?? []) add(a, true);
+      for (const a of subset.notReadyAddresses ?? []) add(a, false);
+      const kept = endpoints.slice(0, MIRRORING_MAX_ENDPOINTS_PER_SUBSET);
+      for (let i = 0; i < kept.length; i += this.maxPerSlice) out.push({ ports, endpoints: kept.slice(i, i + this.maxPerSlice) });
+    }
+    return out;
+  }
 }

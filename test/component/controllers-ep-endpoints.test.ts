@@ -4,13 +4,13 @@ import type { Endpoints, Pod, Service } from '../../src/api/types/core-v1.ts';
 import type { EndpointSlice } from '../../src/api/types/discovery-v1.ts';
 import { isStatusError } from '../../src/api/errors.ts';
 import { resources } from '../../src/client/resources.ts';
-import { EndpointSliceController } from '../../src/controllers/endpoint-slice.ts';
+import { EndpointSliceController, EndpointSliceMirroringController } from '../../src/controllers/endpoint-slice.ts';
 import { EndpointsController } from '../../src/controllers/endpoints.ts';
 import { createNamespace, eventually, makeReady, podTemplate, startEnv, type Env } from './controllers-harness.ts';
 
 let env: Env;
 before(async () => {
-  env = await startEnv([EndpointsController, EndpointSliceController], { maxEndpointsPerSlice: 3 });
+  env = await startEnv([EndpointsController, EndpointSliceController, EndpointSliceMirroringController], { maxEndpointsPerSlice: 3 });
 });
 after(async () => {
   await env.stop();
@@ -134,5 +134,39 @@ test('EndpointSlices carry the managed-by label and the pod conditions, split at
   await eventually('one slice with 2 endpoints', async () => {
     const s = await slices(ns, 'api');
     return s.length === 1 && s[0].endpoints?.length === 2;
+  });
+});
+
+test('Endpoints written by hand for a selector-less Service are mirrored into EndpointSlices', async () => {
+  const ns = 'ep-mirror';
+  await createNamespace(env.client, ns);
+  await service(ns, 'external', { ports: [{ name: 'db', port: 5432 }] });
+  await env.client.create(
+    resources.endpoints,
+    {
+      apiVersion: 'v1',
+      kind: 'Endpoints',
+      metadata: { name: 'external' },
+      subsets: [{ addresses: [{ ip: '192.168.5.1' }, { ip: '192.168.5.2' }], notReadyAddresses: [{ ip: '192.168.5.3' }], ports: [{ name: 'db', port: 5432 }] }],
+    },
+    { namespace: ns },
+  );
+  const [slice] = await eventually('a mirrored slice', async () => {
+    const s = await slices(ns, 'external');
+    return s.length === 1 && s[0].endpoints?.length === 3 ? s : false;
+  });
+  assert.equal(slice.metadata?.labels?.['endpointslice.kubernetes.io/managed-by'], 'endpointslicemirroring-controller.k8s.io');
+  assert.equal(slice.metadata?.ownerReferences?.[0]?.kind, 'Endpoints');
+  assert.deepEqual(slice.ports, [{ name: 'db', port: 5432, protocol: 'TCP' }]);
+  assert.deepEqual(
+    slice.endpoints.map((e) => [e.addresses[0], e.conditions?.ready]),
+    [['192.168.5.1', true], ['192.168.5.2', true], ['192.168.5.3', false]],
+  );
+  // Giving the Service a selector hands it to the EndpointSlice controller: the mirror goes.
+  const svc = await env.client.get<Service>(resources.services, 'external', { namespace: ns });
+  await env.client.update(resources.services, { ...svc, spec: { ...svc.spec, selector: { app: 'db' } } });
+  await eventually('mirrored slice removed', async () => {
+    const s = await slices(ns, 'external');
+    return s.every((x) => x.metadata?.labels?.['endpointslice.kubernetes.io/managed-by'] === 'endpointslice-controller.k8s.io');
   });
 });
