@@ -12,7 +12,7 @@ import { ResourceRegistry } from './resource-registry.ts';
 import { GenericStore, type ResourceHooks } from './registry/generic-store.ts';
 import { parseRequestInfo, type ResourceRequestInfo } from './request-info.ts';
 import { negotiate } from './negotiation.ts';
-import { writeError, writeJson, toStatusError } from './responses.ts';
+import { writeBytes, writeError, writeJson, toStatusError } from './responses.ts';
 import { Discovery, AGGREGATED_V2, AGGREGATED_V2BETA1, wantsAggregated } from './discovery.ts';
 import { runHealth, type HealthCheck } from './health.ts';
 import { recordRequest, inflight, renderMetrics, METRICS_CONTENT_TYPE } from './metrics.ts';
@@ -28,6 +28,7 @@ import { handleFinalize, namespaceHooks, namespaceLifecycle } from './registry/n
 import { ServiceAllocator } from './registry/service-allocator.ts';
 import { builtinResources } from './builtin-resources.ts';
 import { OpenApiDocs } from './openapi.ts';
+import { OPENAPI_V2_PROTOBUF_CONTENT_TYPE, openapiV2ProtobufServed, prefersOpenApiV2Protobuf } from '../api/openapi/v2-protobuf.ts';
 import { bootstrap } from './bootstrap.ts';
 import { handleComponentStatuses } from './handlers/component-statuses.ts';
 import { handleAccessReview, handleSelfSubjectReview } from './handlers/access-review.ts';
@@ -308,6 +309,9 @@ export class ApiServer {
       return writeJson(res, 200, doc);
     }
     if (path === '/openapi/v2') {
+      if (prefersOpenApiV2Protobuf(accept)) {
+        return writeBytes(res, 200, openapiV2ProtobufServed(this.registry.all()), OPENAPI_V2_PROTOBUF_CONTENT_TYPE);
+      }
       if ((accept ?? '').includes('protobuf') && !(accept ?? '').includes('json')) {
         throw new StatusError(406, 'NotAcceptable', 'only application/json is served for /openapi/v2');
       }
