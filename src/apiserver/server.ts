@@ -33,6 +33,7 @@ import { bootstrap } from './bootstrap.ts';
 import { handleComponentStatuses } from './handlers/component-statuses.ts';
 import { handleAccessReview, handleSelfSubjectReview } from './handlers/access-review.ts';
 import { startPodDeletionSweeper } from './registry/pod-deletion-sweeper.ts';
+import { CrdController } from './crd/crd-controller.ts';
 
 export const SERVER_VERSION = {
   major: '1',
@@ -55,6 +56,7 @@ export class ApiServer {
   readonly discovery = new Discovery(this.registry);
   readonly openapi = new OpenApiDocs(this.registry);
   readonly allocator: ServiceAllocator;
+  readonly crdController: CrdController;
   private readonly checks: HealthCheck[];
   private bootstrapped = false;
   private stopSweeper?: () => void;
@@ -63,6 +65,7 @@ export class ApiServer {
   constructor(readonly opts: ApiServerOptions) {
     this.allocator = new ServiceAllocator(opts.serviceClusterIPRange ?? '10.96.0.0/12', opts.serviceNodePortRange ?? '30000-32767');
     for (const def of builtinResources()) this.addResource(def);
+    this.crdController = new CrdController(this);
     this.checks = [
       { name: 'ping', check: () => {} },
       { name: 'log', check: () => {} },
@@ -123,6 +126,8 @@ export class ApiServer {
     // Rebuild the service allocations from what is stored.
     const existing = await services.list('', { selection: {} });
     for (const e of existing.items) this.allocator.restore(e.obj);
+    // Custom resources of stored CRDs are served before the server listens.
+    await this.crdController.start();
   }
 
   /** After the server listens: built-in objects, then background work; /readyz turns 200. */
@@ -134,6 +139,7 @@ export class ApiServer {
 
   stop(): void {
     this.stopSweeper?.();
+    this.crdController.stop();
     for (const s of this.stores.values()) s.cache.stop();
   }
 

@@ -198,7 +198,7 @@ export function resourcePaths(def: ResourceDefinition, listTypeName: string, bui
         operations: [
           { method: 'get', action: 'get', operationId: idFor('read', suffix), description: `read ${sub} of the specified ${def.kind}`, gvk: subGVK, parameters: [], responseType: type, responseCodes: [200] },
           { method: 'put', action: 'put', operationId: idFor('replace', suffix), description: `replace ${sub} of the specified ${def.kind}`, gvk: subGVK, parameters: WRITE_PARAMS, bodyType: type, responseType: type, responseCodes: [200, 201] },
-          { method: 'patch', action: 'patch', operationId: idFor('patch', suffix), description: `partially update ${sub} of the specified ${def.kind}`, gvk: subGVK, parameters: PATCH_PARAMS, bodyType: PATCH, patchTypes: STRATEGIC_PATCH_TYPES, responseType: type, responseCodes: [200, 201] },
+          { method: 'patch', action: 'patch', operationId: idFor('patch', suffix), description: `partially update ${sub} of the specified ${def.kind}`, gvk: subGVK, parameters: PATCH_PARAMS, bodyType: PATCH, patchTypes, responseType: type, responseCodes: [200, 201] },
         ],
       });
     } else if (sub === 'binding' || sub === 'eviction') {

@@ -15,17 +15,72 @@ function refTo(version: OpenAPIVersion, typeName: string): Schema {
   return { $ref: version === 'v3' ? `#/components/schemas/${typeName}` : `#/definitions/${typeName}` };
 }
 
-/** Open object schemas for kinds whose shape is not in the built-in data. */
+const OBJECT_META = 'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta';
+
+interface CustomSchema {
+  schema: Schema;
+  revision: number;
+}
+
+// Schemas of custom resources (a CRD version's openAPIV3Schema), by the definition serving it.
+const customSchemas = new WeakMap<ResourceDefinition, CustomSchema>();
+let schemaRevisions = 0;
+
+/** Publishes a custom resource's own schema (v3) instead of an open one. */
+export function setCustomResourceSchema(def: ResourceDefinition, schema: Schema | undefined): void {
+  if (schema) customSchemas.set(def, { schema, revision: ++schemaRevisions });
+  else customSchemas.delete(def);
+}
+
+/** Changes whenever the schema published for `def` does (for memoized documents). */
+export function customSchemaRevision(def: ResourceDefinition): number {
+  return customSchemas.get(def)?.revision ?? 0;
+}
+
+/** Whether any of these definitions publishes its own schema (which refers to ObjectMeta). */
+export function needsObjectMeta(defs: ResourceDefinition[]): boolean {
+  return defs.some((d) => customSchemas.has(d));
+}
+
+/** A CRD schema as upstream publishes it: apiVersion, kind and metadata (ObjectMeta) added at the root. */
+function publishedSchema(schema: Schema): Schema {
+  const own = (schema.properties ?? {}) as Record<string, Schema>;
+  const { metadata: _m, apiVersion: _a, kind: _k, ...rest } = own;
+  return {
+    ...schema,
+    type: 'object',
+    properties: {
+      apiVersion: {
+        description: 'APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources',
+        type: 'string',
+      },
+      kind: {
+        description: 'Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds',
+        type: 'string',
+      },
+      metadata: {
+        allOf: [{ $ref: `#/components/schemas/${OBJECT_META}` }],
+        description: "Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata",
+      },
+      ...rest,
+    },
+  };
+}
+
+/** Open object schemas for kinds whose shape is not in the built-in data (or a CRD's own in v3). */
 export function customResourceSchemas(defs: ResourceDefinition[], version: OpenAPIVersion): Record<string, Schema> {
   const out: Record<string, Schema> = {};
   for (const def of defs) {
     if (getType(def.typeName)) continue;
     const gvk = { group: def.group, version: def.version, kind: def.kind };
-    out[def.typeName] = {
-      type: 'object',
-      'x-kubernetes-preserve-unknown-fields': true,
-      'x-kubernetes-group-version-kind': [gvk],
-    };
+    const own = version === 'v3' ? customSchemas.get(def) : undefined;
+    out[def.typeName] = own
+      ? { ...publishedSchema(own.schema), 'x-kubernetes-group-version-kind': [gvk] }
+      : {
+          type: 'object',
+          'x-kubernetes-preserve-unknown-fields': true,
+          'x-kubernetes-group-version-kind': [gvk],
+        };
     out[listTypeNameFor(def)] = {
       type: 'object',
       required: ['items'],

@@ -7,7 +7,7 @@ import { getType, kubernetesVersion } from '../schema/registry.ts';
 import type { ResourceDefinition } from '../strategy.ts';
 import { DELETE_OPTIONS, PATCH, STATUS, operationTypes, resourcePaths, type Operation, type ParamSpec, type PathItem } from './operations.ts';
 import { buildSchemas, type Schema } from './schemas.ts';
-import { customResourceSchemas, listTypeNameFor } from './resource-types.ts';
+import { customResourceSchemas, customSchemaRevision, listTypeNameFor, needsObjectMeta } from './resource-types.ts';
 
 const LIST_META = 'io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta';
 const RESPONSE_CONTENT_TYPES = ['application/json', 'application/vnd.kubernetes.protobuf', 'application/yaml'];
@@ -72,6 +72,7 @@ function buildDocument(groupVersion: string, defs: ResourceDefinition[]): Schema
     else custom.push(def);
   }
   for (const t of operationTypes(items)) if (getType(t)) builtinTypes.push(t);
+  if (needsObjectMeta(custom)) builtinTypes.push('io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta');
   const schemas: Record<string, Schema> = { ...buildSchemas(builtinTypes, 'v3'), ...customResourceSchemas(custom, 'v3') };
   const paths: Record<string, Schema> = {};
   for (const item of items.sort((a, b) => a.path.localeCompare(b.path))) paths[item.path] = pathItem(item);
@@ -99,7 +100,7 @@ const documents = new Map<string, { signature: string; served: ServedDocument }>
 
 function signatureOf(defs: ResourceDefinition[]): string {
   return defs
-    .map((d) => `${d.kind}|${d.resource}|${d.typeName}|${d.namespaced}|${d.subresources.join(',')}|${(d.verbs ?? []).join(',')}`)
+    .map((d) => `${d.kind}|${d.resource}|${d.typeName}|${d.namespaced}|${d.subresources.join(',')}|${(d.verbs ?? []).join(',')}|${customSchemaRevision(d)}`)
     .sort()
     .join(';');
 }

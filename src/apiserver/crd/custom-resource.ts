@@ -1,0 +1,104 @@
+// What a CRD makes the server serve: one ResourceDefinition per served version, whose
+// strategy prunes, defaults and validates objects with that version's schema, splits spec
+// and status when the status subresource is on, and prints the version's columns.
+
+import type { ResourceDefinition, ScaleSpec } from '../../api/strategy.ts';
+import { invalid, type FieldError } from '../../api/errors.ts';
+import { validateObjectMeta, validateObjectMetaUpdate } from '../../api/validation/object-meta.ts';
+import { nameIsDNSSubdomain } from '../../api/validation/names.ts';
+import { deepClone } from '../../api/patch/json-value.ts';
+import { storageVersionOf } from '../../api/resources/customresourcedefinitions.ts';
+import { validateCustomResource, type JSONSchema } from './schema-validation.ts';
+import { pruneUnknownFields } from './schema-pruning.ts';
+import { applyCustomResourceDefaults } from './schema-defaulting.ts';
+import { printerColumnsTable } from './printer-columns.ts';
+import { getAtPath, parseSimpleJsonPath } from './jsonpath.ts';
+
+export interface CustomResourceVersion {
+  def: ResourceDefinition;
+  schema: JSONSchema | undefined;
+  /** apiVersion objects of this version carry, e.g. `stable.example.com/v1`. */
+  apiVersion: string;
+  /** apiVersion objects are stored as. */
+  storageApiVersion: string;
+  /** Fields pruned from an object on its way in, for fieldValidation Warn / Strict. */
+  prunedFields: WeakMap<object, string[]>;
+}
+
+/** Upstream's OpenAPI name for a CR type: the group reversed, then version and kind. */
+export function customResourceTypeName(group: string, version: string, kind: string): string {
+  return `${group.split('.').reverse().join('.')}.${version}.${kind}`;
+}
+
+function scaleSpec(scale: any): ScaleSpec | undefined {
+  if (!scale) return undefined;
+  const selectorPath = scale.labelSelectorPath ? parseSimpleJsonPath(scale.labelSelectorPath) : undefined;
+  return {
+    specReplicasPath: String(scale.specReplicasPath).replace(/^\./, ''),
+    statusReplicasPath: String(scale.statusReplicasPath).replace(/^\./, ''),
+    selector: (obj) => {
+      const v = selectorPath ? getAtPath(obj, selectorPath) : undefined;
+      return typeof v === 'string' ? v : '';
+    },
+  };
+}
+
+/** The definitions a CRD's served versions are served through. */
+export function customResourceVersions(crd: any): CustomResourceVersion[] {
+  const spec = crd.spec;
+  const names = crd.status?.acceptedNames?.plural ? crd.status.acceptedNames : spec.names;
+  const group: string = spec.group;
+  const namespaced = spec.scope === 'Namespaced';
+  const storageApiVersion = `${group}/${storageVersionOf(crd)}`;
+  const out: CustomResourceVersion[] = [];
+  for (const v of spec.versions ?? []) {
+    if (!v.served) continue;
+    const schema: JSONSchema | undefined = v.schema?.openAPIV3Schema;
+    const hasStatus = v.subresources?.status !== undefined && v.subresources?.status !== null;
+    const scale = scaleSpec(v.subresources?.scale);
+    const prunedFields = new WeakMap<object, string[]>();
+    const kind: string = names.kind;
+    const validateSchema = (obj: any): FieldError[] => validateCustomResource(schema, obj);
+    const def: ResourceDefinition = {
+      group,
+      version: v.name,
+      kind,
+      listKind: names.listKind ?? `${kind}List`,
+      resource: names.plural,
+      singular: names.singular || kind.toLowerCase(),
+      namespaced,
+      shortNames: names.shortNames?.length ? [...names.shortNames] : undefined,
+      categories: names.categories?.length ? [...names.categories] : undefined,
+      typeName: customResourceTypeName(group, v.name, kind),
+      subresources: [...(hasStatus ? ['status'] : []), ...(scale ? ['scale'] : [])],
+      scale,
+      hasGeneration: true,
+      strategy: {
+        defaults: (obj) => {
+          const pruned = pruneUnknownFields(schema, obj);
+          if (pruned.length > 0) prunedFields.set(obj, pruned);
+          applyCustomResourceDefaults(schema, obj);
+        },
+        prepareForCreate: (obj) => {
+          if (hasStatus) delete obj.status;
+        },
+        prepareForUpdate: (obj, old) => {
+          if (!hasStatus) return;
+          if (old.status === undefined) delete obj.status;
+          else obj.status = deepClone(old.status);
+        },
+        validate: (obj) => [...validateObjectMeta(obj.metadata, { namespaced, nameFn: nameIsDNSSubdomain }), ...validateSchema(obj)],
+        validateUpdate: (obj, old) => validateObjectMetaUpdate(obj.metadata, old.metadata),
+        validateStatusUpdate: (obj, old) => [...validateObjectMetaUpdate(obj.metadata, old.metadata), ...validateSchema(obj)],
+        table: printerColumnsTable(v.additionalPrinterColumns),
+      },
+    };
+    out.push({ def, schema, apiVersion: `${group}/${v.name}`, storageApiVersion, prunedFields });
+  }
+  return out;
+}
+
+/** 422 for a custom resource, worded as upstream (`CronTab.stable.example.com "x" is invalid: …`). */
+export function customResourceInvalid(def: ResourceDefinition, name: string, errs: FieldError[]) {
+  return invalid(def.kind, def.group, name, errs);
+}
