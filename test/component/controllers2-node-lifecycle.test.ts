@@ -133,7 +133,7 @@ test('taints are removed when the node reports Ready again', async () => {
 
 test('eviction time: untolerated taints evict at once; the shortest tolerationSeconds counts from the taint', () => {
   const added = '2026-01-01T00:00:00Z';
-  const taint = { key: 'node.kubernetes.io/unreachable', effect: 'NoExecute', timeAdded: added };
+  const taint = { key: 'node.kubernetes.io/unreachable', effect: 'NoExecute' as const, timeAdded: added };
   const now = Date.parse('2026-01-01T00:00:10Z');
   assert.equal(evictionTime({ spec: { containers: [] } } as any, [taint], now), now);
   const pod = (seconds?: number[]) => ({ spec: { containers: [], tolerations: (seconds ?? [undefined as any]).map((s) => ({ key: taint.key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: s })) } }) as any;
