@@ -120,7 +120,9 @@ interface Child {
 }
 
 function startChild(args: string[]): Child {
-  const proc = spawn(process.execPath, ['--import', 'tsx', new URL(import.meta.url).pathname, '--child', ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
+  // BENCH_CHILD_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the children.
+  const nodeArgs = (process.env.BENCH_CHILD_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const proc = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', new URL(import.meta.url).pathname, '--child', ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = createInterface({ input: proc.stdout! });
   const waiters: ((v: any) => void)[] = [];
   lines.on('line', (l) => {

@@ -117,6 +117,7 @@ export class Scheduler {
   private readonly recorders = new Map<string, EventRecorder>();
   private readonly inFlightBindings = new Set<Promise<unknown>>();
   private priorityClasses?: SharedIndexInformer<PriorityClass>;
+  private pods?: SharedIndexInformer<Api<Pod>>;
   private elector: LeaderElector | undefined;
   private loop: Promise<void> | undefined;
   private cleanupTimer: NodeJS.Timeout | undefined;
@@ -257,12 +258,17 @@ export class Scheduler {
     });
     // As upstream: one pod informer for every pod that is not finished.
     const pods = this.factory.informerFor<Api<Pod>>(resources.pods, { fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed' });
+    this.pods = pods;
+    // A pending pod that is being deleted is not scheduled (upstream skipPodSchedule).
+    const beingDeleted = (p: Pod) => !p.spec.nodeName && !!p.metadata.deletionTimestamp;
     pods.addEventHandler({
       onAdd: (p) => {
-        if (!isTerminal(p)) core.onPodAdd(this.withPriority(p));
+        if (beingDeleted(p)) core.queue.delete(p);
+        else if (!isTerminal(p)) core.onPodAdd(this.withPriority(p));
       },
       onUpdate: (_old, p) => {
         if (isTerminal(p)) core.onPodDelete(p);
+        else if (beingDeleted(p)) core.queue.delete(p);
         else core.onPodUpdate(this.withPriority(p));
       },
       onDelete: (p) => core.onPodDelete(unwrap(p)),
@@ -327,6 +333,13 @@ export class Scheduler {
     return this.recorders.get(pod.spec.schedulerName || DEFAULT_SCHEDULER_NAME);
   }
 
+  /** A failed pod went back to the queue; if it was deleted meanwhile, take it out again. */
+  private forgetIfDeleted(pod: Pod): void {
+    const key = `${pod.metadata.namespace ?? 'default'}/${pod.metadata.name}`;
+    const current = this.pods?.indexer.getByKey(key);
+    if (!current || current.metadata.uid !== pod.metadata.uid) this.core.queue.delete(pod);
+  }
+
   private handleOutcome(pod: Pod, outcome: ScheduleOutcome, binding?: Promise<Status>): void {
     const ref = { ...pod, kind: 'Pod', apiVersion: 'v1' };
     const fullName = `${pod.metadata.namespace ?? 'default'}/${pod.metadata.name}`;
@@ -341,6 +354,7 @@ export class Scheduler {
           return;
         }
         this.metrics.bindErrors++;
+        this.forgetIfDeleted(pod);
         const msg = `Binding rejected: ${s.message()}`;
         this.recorder(pod)?.event(ref, 'Warning', 'FailedScheduling', msg);
         void this.setUnschedulableCondition(pod, 'SchedulerError', msg);
@@ -349,6 +363,7 @@ export class Scheduler {
       void tracked.finally(() => this.inFlightBindings.delete(tracked));
       return;
     }
+    this.forgetIfDeleted(pod);
     if ('error' in outcome) {
       this.count('error', pod);
       this.recorder(pod)?.event(ref, 'Warning', 'FailedScheduling', outcome.error);

@@ -33,7 +33,7 @@ after(async () => {
 });
 
 interface PodLike {
-  metadata: { name: string; namespace?: string; uid?: string };
+  metadata: { name: string; namespace?: string; uid?: string; deletionTimestamp?: string };
   spec: { nodeName?: string; [k: string]: unknown };
   status?: { phase?: string; podIP?: string; conditions?: { type: string; status: string; reason?: string; message?: string }[]; containerStatuses?: { ready: boolean; started?: boolean; state?: Record<string, unknown> }[] };
 }
@@ -152,4 +152,23 @@ test('a tainted node takes only pods that tolerate its taint', async () => {
     });
     assert.notEqual(p.spec.nodeName, 'gpu-node');
   }
+});
+
+test('a pending pod that is being deleted is not scheduled when a node for it appears', async () => {
+  const p = pod('leaving', { nodeSelector: { pool: 'late' } });
+  (p.metadata as Record<string, unknown>).finalizers = ['example.com/hold'];
+  await create(p);
+  await waitFor('FailedScheduling', async () => (await events('leaving')).find((e) => e.reason === 'FailedScheduling'));
+  await client.delete(resources.pods, 'leaving', { namespace: 'default' });
+  await waitFor('deletionTimestamp', async () => !!(await get('leaving')).metadata.deletionTimestamp);
+  await create(pod('arriving', { nodeSelector: { pool: 'late' } }));
+  await sim.addNode('late-node', { labels: { pool: 'late' } });
+  // The other pod waiting for the same node is bound: the scheduler did react to the node.
+  await waitFor('arriving bound', async () => (await get('arriving')).spec.nodeName);
+  await new Promise((r) => setTimeout(r, 500));
+  assert.equal((await get('leaving')).spec.nodeName, undefined);
+  // Not even tried: no binding was attempted for it.
+  const tried = (await events('leaving')).filter((e) => e.reason === 'Scheduled' || e.message.startsWith('Binding rejected'));
+  assert.deepEqual(tried, []);
+  await client.patch(resources.pods, 'leaving', 'merge', { metadata: { finalizers: null } }, { namespace: 'default' });
 });
