@@ -14,6 +14,12 @@ import { LeaderElector } from '../client/leader-election.ts';
 import type { RestClient } from '../client/rest-client.ts';
 import type { Controller, ControllerConfig, ControllerConstructor } from './controller-utils.ts';
 import { DeploymentController } from './deployment.ts';
+import { CronJobController } from './cron-job.ts';
+import { DaemonSetController } from './daemon-set.ts';
+import { JobController } from './job.ts';
+import { NodeLifecycleController } from './node-lifecycle.ts';
+import { StatefulSetController } from './stateful-set.ts';
+import { TtlAfterFinishedController } from './ttl-after-finished.ts';
 import { EndpointsController } from './endpoints.ts';
 import { EndpointSliceController, EndpointSliceMirroringController } from './endpoint-slice.ts';
 import { GarbageCollector } from './garbage-collector.ts';
@@ -49,6 +55,12 @@ export const CONTROLLERS: ControllerRegistration[] = [
   controller('endpoint', EndpointsController, 'endpoint-controller', 5),
   controller('endpointslice', EndpointSliceController, 'endpoint-slice-controller', 5),
   controller('endpointslicemirroring', EndpointSliceMirroringController, 'endpoint-slice-mirroring-controller', 5),
+  controller('job', JobController, 'job-controller', 5),
+  controller('cronjob', CronJobController, 'cronjob-controller', 5),
+  controller('ttl-after-finished', TtlAfterFinishedController, 'ttl-after-finished-controller', 5),
+  controller('daemonset', DaemonSetController, 'daemonset-controller', 2),
+  controller('statefulset', StatefulSetController, 'statefulset-controller', 5),
+  controller('nodelifecycle', NodeLifecycleController, 'node-controller', 4),
 ];
 
 /** Upstream's IsControllerEnabled: the first entry that names the controller decides; else '*' decides. */
