@@ -70,6 +70,23 @@ export interface ResourceDefinition {
   /** Tracks metadata.generation, bumped when anything but metadata and status changes. */
   hasGeneration?: boolean;
   strategy: ResourceStrategy;
+  /** How objects are kept when not simply under the resource's own keys. */
+  storage?: ResourceStorage;
+}
+
+/**
+ * Where and how a resource's objects are stored (upstream: a REST storage shared with another
+ * resource through a conversion, and per-resource TTLs). Objects live under the keys of
+ * `group`/`resource`; `toStorage` and `fromStorage` convert between this resource's shape and
+ * the stored one.
+ */
+export interface ResourceStorage {
+  group: string;
+  resource: string;
+  toStorage?(obj: any): any;
+  fromStorage?(obj: any): any;
+  /** Every create and update expires this long after the write (events: --event-ttl). */
+  ttlSeconds?: number;
 }
 
 export const ALL_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];

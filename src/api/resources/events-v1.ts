@@ -1,10 +1,12 @@
-// events.k8s.io/v1 events. Upstream serves these from the same storage as core/v1 events
-// (the field selectors keep the core names); the API server must map the two shapes.
+// events.k8s.io/v1 events: another view of the core/v1 events in storage, as upstream (the
+// field selectors keep the core names).
 
 import { fieldError, type FieldError } from '../errors.ts';
 import type { ResourceDefinition } from '../strategy.ts';
 import { isQualifiedName, nameIsDNSSubdomain } from '../validation/names.ts';
+import { coreEventToV1, eventV1ToCore } from './event-conversion.ts';
 import { eventTable } from './event-table.ts';
+import { EVENT_TTL_SECONDS } from './events.ts';
 import { metaUpdateValidator, metaValidator } from './strategy-helpers.ts';
 
 const NOTE_MAX_BYTES = 1024;
@@ -74,4 +76,5 @@ export const eventsV1: ResourceDefinition = {
       type: (e) => e.type ?? '',
     },
   },
+  storage: { group: '', resource: 'events', toStorage: eventV1ToCore, fromStorage: coreEventToV1, ttlSeconds: EVENT_TTL_SECONDS },
 };

@@ -33,6 +33,9 @@ export const coreEventFieldSelectors: Record<string, (obj: any) => string | unde
   type: (e) => e.type ?? '',
 };
 
+/** How long an Event lives after its last write (kube-apiserver's --event-ttl default). */
+export const EVENT_TTL_SECONDS = 3600;
+
 export const events: ResourceDefinition = {
   group: '',
   version: 'v1',
@@ -66,4 +69,5 @@ export const events: ResourceDefinition = {
     })),
     fieldSelectors: coreEventFieldSelectors,
   },
+  storage: { group: '', resource: 'events', ttlSeconds: EVENT_TTL_SECONDS },
 };

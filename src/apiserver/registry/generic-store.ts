@@ -28,6 +28,7 @@ import { WatchCache, type CacheEntry } from '../watch-cache.ts';
 import { decodeFromStore, encodeForStore } from './object-codec.ts';
 import { storageKey, storagePrefix } from '../resource-registry.ts';
 import type { RequestContext } from './context.ts';
+import { storageViewFor } from './storage-view.ts';
 import { type Selection, selects } from './selection.ts';
 
 export interface DeleteOptions {
@@ -88,12 +89,16 @@ export class GenericStore {
   readonly gr: GroupResource;
   hooks: ResourceHooks = {};
 
+  private readonly store: Store;
+
   constructor(
     readonly def: ResourceDefinition,
-    private readonly store: Store,
+    store: Store,
   ) {
     this.gr = { group: def.group, resource: def.resource };
-    this.cache = new WatchCache(store, storagePrefix(def), decodeFromStore);
+    // Shared storage with a conversion, TTLs: see def.storage.
+    this.store = storageViewFor(def, store);
+    this.cache = new WatchCache(this.store, storagePrefix(def), decodeFromStore);
   }
 
   key(namespace: string, name: string): string {
