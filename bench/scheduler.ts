@@ -227,6 +227,15 @@ async function runWorkload(w: Workload): Promise<number> {
   try {
     const reg = await load.ask({ op: 'nodes', count: NODES, heartbeats: !!w.heartbeats });
     console.log(`${w.name}: ${NODES} simulated nodes registered in ${reg.seconds.toFixed(1)} s (${(NODES / reg.seconds).toFixed(0)} nodes/s, node + lease each)`);
+    if (w.heartbeats) {
+      // The heartbeats alone: kubelets renew every 10 s, so 5,000 nodes need 500 renewals a second.
+      const before = await load.ask({ op: 'stats' });
+      const t = performance.now();
+      await new Promise((r) => setTimeout(r, 20_000));
+      const after = await load.ask({ op: 'stats' });
+      const rate = (after.leaseRenewals - before.leaseRenewals) / ((performance.now() - t) / 1000);
+      console.log(`${w.name}: idle cluster: ${rate.toFixed(0)} lease renewals/s (${NODES} nodes every 10 s need ${(NODES / 10).toFixed(0)}/s), ${after.errors} heartbeat errors`);
+    }
     await load.ask({ op: 'namespaces', names: ['sched-0', 'sched-1'] });
     scheduler = new Scheduler({ client, leaderElection: false });
     await scheduler.start();
