@@ -13,6 +13,8 @@ import { patchMetaFor } from '../../api/schema/patch-meta.ts';
 import { getType } from '../../api/schema/registry.ts';
 import { groupVersion, type ResourceDefinition } from '../../api/strategy.ts';
 import { setWarnings } from '../responses.ts';
+import { validateWriteOptions } from '../fieldmanager/manager-name.ts';
+import { applyToStore } from '../fieldmanager/store-apply.ts';
 
 export const UNSUPPORTED_MEDIA =
   'the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf';
@@ -57,6 +59,7 @@ function versionOf(apiVersion: unknown): string {
 }
 
 export async function handleCreate(r: ApiRequest): Promise<void> {
+  validateWriteOptions('CreateOptions', r.ctx.fieldManager);
   const obj = await readObject(r);
   checkKind(r.def, obj);
   const created = await r.store.create(r.info.namespace, obj, r.ctx);
@@ -65,6 +68,7 @@ export async function handleCreate(r: ApiRequest): Promise<void> {
 }
 
 export async function handleUpdate(r: ApiRequest): Promise<void> {
+  validateWriteOptions('UpdateOptions', r.ctx.fieldManager);
   const obj = await readObject(r);
   checkKind(r.def, obj);
   const { obj: updated, created } = await r.store.update(r.info.namespace, r.info.name, obj, r.ctx, r.info.subresource);
@@ -126,9 +130,9 @@ export async function readPatch(r: ApiRequest): Promise<{ type: PatchType; patch
 
 export async function handlePatch(r: ApiRequest): Promise<void> {
   const { type, patch } = await readPatch(r);
-  if (type === 'apply') {
-    throw new StatusError(415, 'UnsupportedMediaType', 'server-side apply (application/apply-patch+yaml) is not supported yet; use client-side kubectl apply');
-  }
+  const force = r.query.get('force');
+  validateWriteOptions('PatchOptions', r.ctx.fieldManager, { apply: type === 'apply', force });
+  if (type === 'apply') return handleApply(r, patch as any, force !== null && ['1', 't', 'T', 'true', 'TRUE', 'True'].includes(force));
   const updated = await r.store.patch(
     r.info.namespace,
     r.info.name,
@@ -138,4 +142,20 @@ export async function handlePatch(r: ApiRequest): Promise<void> {
   );
   setWarnings(r.res, r.ctx.warnings);
   writeObject(r, 200, updated);
+}
+
+/** Server-side apply: `PATCH` with `application/apply-patch+yaml`; creates the object when absent. */
+async function handleApply(r: ApiRequest, config: any, force: boolean): Promise<void> {
+  const expected = groupVersion(r.def);
+  if (config.apiVersion !== undefined && config.apiVersion !== expected) {
+    throw badRequest(`Incorrect version specified in apply patch. Specified patch version: ${config.apiVersion}, expected: ${expected}`);
+  }
+  checkKind(r.def, config);
+  const { obj, created } = await applyToStore(r.store, r.info.namespace, r.info.name, config, r.ctx, {
+    manager: r.ctx.fieldManager!,
+    force,
+    subresource: r.info.subresource,
+  });
+  setWarnings(r.res, r.ctx.warnings);
+  writeObject(r, created ? 201 : 200, obj);
 }

@@ -30,6 +30,10 @@ import { storageKey, storagePrefix } from '../resource-registry.ts';
 import type { RequestContext } from './context.ts';
 import { storageViewFor } from './storage-view.ts';
 import { type Selection, selects } from './selection.ts';
+import { FieldManager } from '../fieldmanager/field-manager.ts';
+import { managerName } from '../fieldmanager/manager-name.ts';
+import { schemaForType } from '../fieldmanager/type-schema.ts';
+import { groupVersion } from '../../api/strategy.ts';
 
 export interface DeleteOptions {
   gracePeriodSeconds?: number;
@@ -88,6 +92,8 @@ export class GenericStore {
   readonly cache: WatchCache;
   readonly gr: GroupResource;
   hooks: ResourceHooks = {};
+  /** Records field ownership (managedFields) and performs server-side apply; replaceable for custom resources. */
+  fieldManager: FieldManager;
 
   private readonly store: Store;
 
@@ -96,6 +102,7 @@ export class GenericStore {
     store: Store,
   ) {
     this.gr = { group: def.group, resource: def.resource };
+    this.fieldManager = new FieldManager(schemaForType(def.typeName), groupVersion(def), def.subresources.includes('status'));
     // Shared storage with a conversion, TTLs: see def.storage.
     this.store = storageViewFor(def, store);
     this.cache = new WatchCache(this.store, storagePrefix(def), decodeFromStore);
@@ -202,13 +209,14 @@ export class GenericStore {
 
   // ---- create ----
 
-  async create(namespace: string, input: any, ctx: RequestContext): Promise<any> {
+  /** `applied`: the object comes from a server-side apply (managedFields set, fields already checked). */
+  async create(namespace: string, input: any, ctx: RequestContext, applied = false): Promise<any> {
     const obj = input;
     obj.metadata ??= {};
     const meta = obj.metadata;
     this.checkNamespace(namespace, meta);
     if (!meta.name && meta.generateName) meta.name = generatedName(meta.generateName);
-    this.checkUnknownFields(obj, ctx);
+    if (!applied) this.checkUnknownFields(obj, ctx);
     meta.uid = newUid();
     meta.creationTimestamp = nowRfc3339();
     delete meta.resourceVersion;
@@ -218,6 +226,7 @@ export class GenericStore {
     if (this.def.hasGeneration) meta.generation = 1;
     else delete meta.generation;
     this.applyDefaults(obj);
+    if (!applied) this.fieldManager.trackUpdate(undefined, obj, managerName(ctx.fieldManager, ctx.userAgent), '');
     this.def.strategy.prepareForCreate?.(obj);
     this.validateOrThrow(obj, this.validateCreate(obj));
     if (this.hooks.beforeCreate) await this.hooks.beforeCreate(obj, ctx);
@@ -248,7 +257,7 @@ export class GenericStore {
     }
   }
 
-  private checkUnknownFields(obj: any, ctx: RequestContext): void {
+  checkUnknownFields(obj: any, ctx: RequestContext): void {
     const { errors, unknownFields } = validateAgainstSchema(this.def.typeName, obj);
     if (errors.length > 0) {
       const first = errors[0];
@@ -325,6 +334,7 @@ export class GenericStore {
     subresource: string,
     tryUpdate: UpdateFn,
     pinnedRv?: string,
+    applied = false,
   ): Promise<{ obj: any; created: boolean }> {
     const key = this.key(namespace, name);
     for (let attempt = 0; attempt < MAX_RETRIES; attempt++) {
@@ -334,6 +344,9 @@ export class GenericStore {
       if (pinnedRv && pinnedRv !== old.metadata.resourceVersion) throw conflict(this.gr, name, OBJECT_MODIFIED);
       const next = await tryUpdate(deepClone(old));
       this.prepareUpdate(next, old, subresource);
+      if (!applied && !INTERNAL_WRITES.has(subresource)) {
+        this.fieldManager.trackUpdate(old, next, managerName(ctx.fieldManager, ctx.userAgent), subresource);
+      }
       this.validateOrThrow(next, this.validateUpdate(next, old, subresource));
       if (this.hooks.beforeUpdate) await this.hooks.beforeUpdate(next, old, ctx);
       if (deepEqual(withoutRv(next), withoutRv(old))) return { obj: old, created: false };
