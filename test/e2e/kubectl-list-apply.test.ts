@@ -61,3 +61,14 @@ test('kubectl apply --validate=true of a List with an unknown field fails client
   const get = await c.kubectl(['get', 'configmap', 'bad-item']);
   assert.notEqual(get.code, 0, 'the invalid item must not have been created');
 });
+
+test('kubectl 1.27, which validates with OpenAPI v2, applies a List and rejects an unknown field', async () => {
+  const file = await writeList('list-127.json', [configMap('from-list-127'), { ...deployment, metadata: { ...deployment.metadata, name: 'listed-127' } }]);
+  const out = await mustKubectl(c, ['apply', '-f', file], { version: '1.27' });
+  assert.match(out, /configmap\/from-list-127 created/);
+  assert.match(out, /deployment.apps\/listed-127 created/);
+  const bad = await writeList('bad-list-127.json', [configMap('bad-127', { bogusField: 1 })]);
+  const r = await c.kubectl(['apply', '--validate=true', '-f', bad], { version: '1.27' });
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /unknown field "bogusField"/);
+});
