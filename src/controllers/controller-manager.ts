@@ -18,6 +18,7 @@ import { CronJobController } from './cron-job.ts';
 import { DaemonSetController } from './daemon-set.ts';
 import { JobController } from './job.ts';
 import { NodeLifecycleController } from './node-lifecycle.ts';
+import { PodGCController } from './pod-gc.ts';
 import { StatefulSetController } from './stateful-set.ts';
 import { TtlAfterFinishedController } from './ttl-after-finished.ts';
 import { EndpointsController } from './endpoints.ts';
@@ -61,6 +62,7 @@ export const CONTROLLERS: ControllerRegistration[] = [
   controller('daemonset', DaemonSetController, 'daemonset-controller', 2),
   controller('statefulset', StatefulSetController, 'statefulset-controller', 5),
   controller('nodelifecycle', NodeLifecycleController, 'node-controller', 4),
+  controller('podgc', PodGCController, 'pod-garbage-collector', 1),
 ];
 
 /** Upstream's IsControllerEnabled: the first entry that names the controller decides; else '*' decides. */
