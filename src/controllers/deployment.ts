@@ -52,6 +52,7 @@ import {
   removeDeploymentCondition,
   replicasOf,
   REVISION_ANNOTATION,
+  REVISION_HISTORY_ANNOTATION,
   revisionOf,
   setDeploymentCondition,
   setReplicasAnnotations,
@@ -237,6 +238,9 @@ export class DeploymentController extends QueueController {
       }
     }
     if (revisionOf(rs) < newRevision) {
+      // The revisions this template had before are kept in revision-history, as upstream.
+      const old = ann[REVISION_ANNOTATION];
+      if (old) ann[REVISION_HISTORY_ANNOTATION] = ann[REVISION_HISTORY_ANNOTATION] ? `${ann[REVISION_HISTORY_ANNOTATION]},${old}` : old;
       ann[REVISION_ANNOTATION] = String(newRevision);
       changed = true;
     }

@@ -156,6 +156,7 @@ test('a rolling update never exceeds maxSurge nor drops below maxUnavailable, an
     const back = rss.find((rs) => rs.metadata?.uid === first.metadata?.uid)!;
     assert.equal(back.spec?.replicas, replicas);
     assert.equal(back.metadata?.annotations?.['deployment.kubernetes.io/revision'], '3');
+    assert.equal(back.metadata?.annotations?.['deployment.kubernetes.io/revision-history'], '1');
     assert.equal(third.metadata?.annotations?.['deployment.kubernetes.io/revision'], '3');
     assert.ok(minAvailableSeen >= replicas - maxUnavailable);
   } finally {
