@@ -145,3 +145,44 @@ test('a ReplicationController keeps its replicas with a map selector', async () 
   });
   await eventually('status replicas 2', async () => (await env.client.get<ReplicationController>(resources.replicationcontrollers, 'legacy', { namespace: ns })).status?.replicas === 2);
 });
+
+test('pods count as available only after minReadySeconds', async () => {
+  const ns = 'rs-minready';
+  await createNamespace(env.client, ns);
+  const body = replicaSet('slow', 1, { app: 'slow' });
+  body.spec!.minReadySeconds = 2;
+  await env.client.create(resources.replicasets, body, { namespace: ns });
+  const [p] = await eventually('a pod', async () => {
+    const l = await pods(ns, 'app=slow');
+    return l.length === 1 ? l : false;
+  });
+  await makeReady(env.client, p, '10.3.0.1');
+  const early = await eventually('ready but not yet available', async () => {
+    const s = (await getRS(ns, 'slow')).status;
+    return s?.readyReplicas === 1 ? s : false;
+  });
+  assert.equal(early.availableReplicas, 0);
+  const t0 = Date.now();
+  await eventually('available after minReadySeconds', async () => (await getRS(ns, 'slow')).status?.availableReplicas === 1, 10_000);
+  assert.ok(Date.now() - t0 >= 500, 'availability waited for minReadySeconds');
+});
+
+test('a ReplicaSet that cannot create pods reports ReplicaFailure, and clears it once it can', async () => {
+  const ns = 'rs-failure';
+  await createNamespace(env.client, ns);
+  await env.client.create(resources.replicasets, replicaSet('blocked', 0, { app: 'blocked' }), { namespace: ns });
+  // No namespace controller runs here: the namespace stays Terminating, refusing new pods.
+  await env.client.delete(resources.namespaces, ns);
+  const rs = await getRS(ns, 'blocked');
+  await env.client.update(resources.replicasets, { ...rs, spec: { ...rs.spec!, replicas: 2 } });
+  const cond = await eventually('ReplicaFailure condition', async () => {
+    const c = (await getRS(ns, 'blocked')).status?.conditions?.find((x) => x.type === 'ReplicaFailure');
+    return c?.status === 'True' ? c : false;
+  });
+  assert.equal(cond.reason, 'FailedCreate');
+  assert.match(cond.message ?? '', /terminat/i);
+  // Scaling back to zero needs no creation: the condition goes.
+  const again = await getRS(ns, 'blocked');
+  await env.client.update(resources.replicasets, { ...again, spec: { ...again.spec!, replicas: 0 } });
+  await eventually('condition cleared', async () => !(await getRS(ns, 'blocked')).status?.conditions?.some((x) => x.type === 'ReplicaFailure'));
+});
