@@ -66,19 +66,7 @@ export class CrdController {
 
   /** Serves every stored CRD, then follows changes. Resolves once the stored ones are served. */
   async start(): Promise<void> {
-    await this.crds.cache.ready();
-    const rev = this.crds.cache.rev;
-    const current = this.crds.cache.list();
-    this.unwatch = this.crds.cache.watch(rev, {
-      events: (evs: CacheEvent[]) => {
-        for (const e of evs) this.enqueue(e.entry.obj.metadata.name);
-      },
-      close: () => {
-        // The cache restarts its store watch itself; pick up whatever changed meanwhile.
-        if (!this.stopped) this.resyncSoon();
-      },
-    });
-    await Promise.all(current.map((e) => this.enqueue(e.obj.metadata.name)));
+    await this.follow();
   }
 
   stop(): void {
@@ -88,20 +76,36 @@ export class CrdController {
     this.timers.clear();
   }
 
-  private resyncSoon(): void {
-    this.later(() => {
-      this.crds.cache.ready().then(() => {
-        for (const e of this.crds.cache.list()) this.enqueue(e.obj.metadata.name);
-        for (const name of this.installed.keys()) this.enqueue(name);
-      });
+  /** Lists the CRDs and watches the cache from that list's revision; again whenever the cache restarts. */
+  private async follow(): Promise<void> {
+    await this.crds.cache.ready();
+    if (this.stopped) return;
+    const rev = this.crds.cache.rev;
+    const current = this.crds.cache.list();
+    this.unwatch = this.crds.cache.watch(rev, {
+      events: (evs: CacheEvent[]) => {
+        for (const e of evs) void this.enqueue(e.entry.obj.metadata.name);
+      },
+      close: () => {
+        // The cache restarts its store watch itself; follow it again and catch up.
+        this.later(() => this.refollow());
+      },
     });
+    const names = new Set<string>([...current.map((e) => e.obj.metadata.name as string), ...this.installed.keys()]);
+    await Promise.all([...names].map((name) => this.enqueue(name)));
+  }
+
+  private refollow(): void {
+    this.follow().catch(() => this.later(() => this.refollow()));
   }
 
   private later(fn: () => void): void {
+    if (this.stopped) return;
     const t = setTimeout(() => {
       this.timers.delete(t);
       if (!this.stopped) fn();
     }, RETRY_MS);
+    t.unref();
     this.timers.add(t);
   }
 
