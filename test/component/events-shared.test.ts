@@ -1,7 +1,7 @@
 // core/v1 Events and events.k8s.io/v1 Events are one stored object seen through two APIs,
 // as upstream: writes through either show in both (fields converted), watches on either see
 // the other's writes, the real kubectl's `events` and `describe` show them, and each write
-// expires after the event TTL.
+// expires after the event TTL (the storage view under it is tested here too).
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestApiServer, type TestApiServer } from '../helpers/apiserver.ts';
 import { EVENT_TTL_SECONDS } from '../../src/api/resources/events.ts';
+import { ResourceStorageView } from '../../src/apiserver/registry/storage-view.ts';
 
 let api: TestApiServer;
 let home: string;
@@ -226,4 +227,54 @@ test('kubectl events and kubectl describe show events written through events.k8s
   assert.equal(describe.code, 0, describe.stderr);
   assert.match(describe.stdout, /Events:\s+Type\s+Reason\s+Age\s+From\s+Message/);
   assert.match(describe.stdout, /Normal\s+Synced\s+\S+\s+example\.com\/controller\s+configuration reloaded/);
+});
+
+test('paging through events.k8s.io/v1 follows continue tokens over the shared keys', async () => {
+  const names: string[] = [];
+  let token = '';
+  for (let page = 0; page < 20; page++) {
+    const r = await mustCall('GET', `${V1}?limit=1${token ? `&continue=${encodeURIComponent(token)}` : ''}`);
+    assert.ok(r.items.length <= 1);
+    names.push(...r.items.map((e: any) => e.metadata.name));
+    token = r.metadata.continue ?? '';
+    if (!token) break;
+  }
+  const all = (await mustCall('GET', CORE)).items.map((e: any) => e.metadata.name);
+  assert.ok(all.length >= 3);
+  assert.deepEqual(names, all);
+});
+
+test('a storage view maps keys, converts values and expires writes after its TTL', async () => {
+  const view = new ResourceStorageView(api.store, '/registry/widgets.example.com/', {
+    group: '',
+    resource: 'events',
+    toStorage: (o: any) => ({ ...o, stored: true }),
+    fromStorage: (o: any) => ({ ...o, served: true }),
+    ttlSeconds: 1,
+  });
+  const start = await api.store.currentRevision();
+  const seen: { type: string; key: string; obj: any }[] = [];
+  const handle = view.watch('/registry/widgets.example.com/default/', start, {
+    onEvents: (evs) => {
+      for (const e of evs) seen.push({ type: e.type, key: e.kv.key, obj: JSON.parse((e.type === 'DELETE' ? e.prevKv : e.kv).value.toString('utf8')) });
+    },
+    onError: () => {},
+  });
+  try {
+    const created = await view.create('/registry/widgets.example.com/default/short-lived', Buffer.from('{"a":1}'));
+    assert.equal(created.key, '/registry/widgets.example.com/default/short-lived');
+    const raw = await api.store.get('/registry/events/default/short-lived');
+    assert.deepEqual(JSON.parse(raw!.value.toString('utf8')), { a: 1, stored: true });
+    assert.equal(raw!.ttlSeconds, 1);
+    const deadline = Date.now() + 10_000;
+    while (!seen.some((e) => e.type === 'DELETE') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(seen.map((e) => [e.type, e.key]), [
+      ['PUT', '/registry/widgets.example.com/default/short-lived'],
+      ['DELETE', '/registry/widgets.example.com/default/short-lived'],
+    ]);
+    assert.deepEqual(seen[0].obj, { a: 1, stored: true, served: true });
+    assert.equal(await view.get('/registry/widgets.example.com/default/short-lived'), undefined);
+  } finally {
+    handle.cancel();
+  }
 });
