@@ -16,6 +16,9 @@ import { resources } from '../client/resources.ts';
 import { canonicalJson, isPodReady, objectOf, QueueController } from './controller-utils.ts';
 
 export const HEADLESS_LABEL = 'service.kubernetes.io/headless';
+export const OVER_CAPACITY_ANNOTATION = 'endpoints.kubernetes.io/over-capacity';
+/** Upstream's maxCapacity: an Endpoints object lists at most this many addresses. */
+export const MAX_ENDPOINTS_CAPACITY = 1000;
 
 /** Services in the pod's namespace whose selector picks the pod. */
 export function servicesSelecting(services: Lister<Service>, pod: Pod): Service[] {
@@ -112,16 +115,26 @@ export class EndpointsController extends QueueController {
     }
     if (svc.spec?.type === 'ExternalName' || !hasSelector(svc)) return;
 
-    const subsets = this.desiredSubsets(svc);
+    const { subsets, truncated } = truncate(this.desiredSubsets(svc), MAX_ENDPOINTS_CAPACITY);
     const labels: Record<string, string> = { ...(svc.metadata?.labels ?? {}) };
     if (svc.spec?.clusterIP === 'None') labels[HEADLESS_LABEL] = '';
     const current = this.endpoints.namespace(namespace).get(name);
-    if (current && canonicalJson(current.subsets ?? []) === canonicalJson(subsets) && canonicalJson(current.metadata?.labels ?? {}) === canonicalJson(labels)) return;
+    const annotations: Record<string, string> = { ...(current?.metadata?.annotations ?? {}) };
+    if (truncated) annotations[OVER_CAPACITY_ANNOTATION] = 'truncated';
+    else delete annotations[OVER_CAPACITY_ANNOTATION];
+    if (
+      current &&
+      canonicalJson(current.subsets ?? []) === canonicalJson(subsets) &&
+      canonicalJson(current.metadata?.labels ?? {}) === canonicalJson(labels) &&
+      canonicalJson(current.metadata?.annotations ?? {}) === canonicalJson(annotations)
+    ) {
+      return;
+    }
 
     const body: Endpoints = {
       apiVersion: 'v1',
       kind: 'Endpoints',
-      metadata: { ...(current?.metadata ?? { name, namespace }), labels },
+      metadata: { ...(current?.metadata ?? { name, namespace }), labels, annotations },
       subsets,
     };
     try {
@@ -168,6 +181,27 @@ export class EndpointsController extends QueueController {
     }
     return subsets;
   }
+}
+
+/** Keeps at most `max` addresses, ready ones first (upstream's truncateEndpoints, simplified to subset order). */
+function truncate(subsets: EndpointSubset[], max: number): { subsets: EndpointSubset[]; truncated: boolean } {
+  const total = subsets.reduce((n, s) => n + (s.addresses?.length ?? 0) + (s.notReadyAddresses?.length ?? 0), 0);
+  if (total <= max) return { subsets, truncated: false };
+  let budget = max;
+  const out = subsets.map((s) => ({ ...s }));
+  for (const s of out) {
+    if (s.addresses) s.addresses = s.addresses.slice(0, Math.max(0, budget));
+    budget -= s.addresses?.length ?? 0;
+  }
+  for (const s of out) {
+    if (s.notReadyAddresses) s.notReadyAddresses = s.notReadyAddresses.slice(0, Math.max(0, budget));
+    budget -= s.notReadyAddresses?.length ?? 0;
+  }
+  for (const s of out) {
+    if (s.addresses?.length === 0) delete s.addresses;
+    if (s.notReadyAddresses?.length === 0) delete s.notReadyAddresses;
+  }
+  return { subsets: out.filter((s) => s.addresses || s.notReadyAddresses), truncated: true };
 }
 
 function endpointAddress(pod: Pod, svc: Service): EndpointAddress {

@@ -170,3 +170,20 @@ test('Endpoints written by hand for a selector-less Service are mirrored into En
     return s.every((x) => x.metadata?.labels?.['endpointslice.kubernetes.io/managed-by'] === 'endpointslice-controller.k8s.io');
   });
 });
+
+test('a terminating pod stays in its slice as terminating and serving but not ready, and leaves Endpoints', async () => {
+  const ns = 'eps-terminating';
+  await createNamespace(env.client, ns);
+  await service(ns, 't', { selector: { app: 't' }, ports: [{ port: 80 }] });
+  const p = await pod(ns, 't-1', { app: 't' });
+  await makeReady(env.client, p, '10.9.3.1');
+  await eventually('ready endpoint', async () => (await slices(ns, 't'))[0]?.endpoints?.[0]?.conditions?.ready === true);
+  // Bound to a node and deleted gracefully: it lingers until its kubelet confirms (none runs here).
+  await env.client.delete(resources.pods, 't-1', { namespace: ns });
+  const e = await eventually('terminating endpoint', async () => {
+    const ep = (await slices(ns, 't'))[0]?.endpoints?.[0];
+    return ep?.conditions?.terminating ? ep : false;
+  });
+  assert.deepEqual(e.conditions, { ready: false, serving: true, terminating: true });
+  await eventually('gone from Endpoints', async () => ((await endpoints(ns, 't'))?.subsets ?? []).length === 0);
+});
