@@ -19,6 +19,7 @@ import { DaemonSetController } from './daemon-set.ts';
 import { JobController } from './job.ts';
 import { NodeLifecycleController } from './node-lifecycle.ts';
 import { PodGCController } from './pod-gc.ts';
+import { ResourceQuotaController } from './resource-quota.ts';
 import { StatefulSetController } from './stateful-set.ts';
 import { TtlAfterFinishedController } from './ttl-after-finished.ts';
 import { EndpointsController } from './endpoints.ts';
@@ -63,6 +64,7 @@ export const CONTROLLERS: ControllerRegistration[] = [
   controller('statefulset', StatefulSetController, 'statefulset-controller', 5),
   controller('nodelifecycle', NodeLifecycleController, 'node-controller', 4),
   controller('podgc', PodGCController, 'pod-garbage-collector', 1),
+  controller('resourcequota', ResourceQuotaController, 'resource-quota-controller', 5),
 ];
 
 /** Upstream's IsControllerEnabled: the first entry that names the controller decides; else '*' decides. */
