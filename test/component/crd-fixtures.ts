@@ -44,6 +44,7 @@ export function cronTabCrd(overrides: { scope?: 'Namespaced' | 'Cluster'; plural
       status: {},
       scale: { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas', labelSelectorPath: '.status.labelSelector' },
     },
+    selectableFields: [{ jsonPath: '.spec.mode' }],
     additionalPrinterColumns: [
       { name: 'Spec', type: 'string', jsonPath: '.spec.cronSpec' },
       { name: 'Replicas', type: 'integer', jsonPath: '.spec.replicas' },

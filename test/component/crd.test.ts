@@ -138,6 +138,12 @@ test('unknown fields are pruned with a warning, refused with fieldValidation=Str
   assert.equal(r.headers.get('warning'), '299 - "unknown field \\"spec.bogus\\""');
   const top = await s.call('POST', base, { ...cronTab('prune-top'), topLevel: 'x' });
   assert.equal(top.body.topLevel, undefined);
+  const meta = cronTab('prune-meta');
+  meta.metadata.bogus = 'x';
+  const metaR = await s.call('POST', base, meta);
+  assert.equal(metaR.status, 201);
+  assert.equal(metaR.body.metadata.bogus, undefined);
+  assert.equal(metaR.headers.get('warning'), '299 - "unknown field \\"metadata.bogus\\""');
   const strict = await s.call('POST', `${base}?fieldValidation=Strict`, cronTab('strict', { bogus: 1 }));
   assert.equal(strict.status, 400);
   assert.equal(strict.body.message, 'CronTab in version "v1" cannot be handled as a CronTab: strict decoding error: unknown field "spec.bogus"');
@@ -243,6 +249,11 @@ test('label selectors and paging work on custom resources', async () => {
   assert.equal(page1.body.items.length, 2);
   const page2 = await s.call('GET', `${ns}?limit=10&continue=${page1.body.metadata.continue}`);
   assert.deepEqual(page2.body.items.map((i: any) => i.metadata.name), ['p2', 'p3', 'p4']);
+  await s.call('PATCH', `${ns}/p1`, { spec: { mode: 'Fast' } }, { 'Content-Type': 'application/merge-patch+json' });
+  const fast = await s.call('GET', `${ns}?fieldSelector=spec.mode%3DFast`);
+  assert.deepEqual(fast.body.items.map((i: any) => i.metadata.name), ['p1']);
+  const unsupported = await s.call('GET', `${ns}?fieldSelector=spec.image%3Dx`);
+  assert.equal(unsupported.status, 400);
   const missingNs = await s.call('POST', `/apis/${CRONTAB_GROUP}/v1/namespaces/nowhere/crontabs`, cronTab('x'));
   assert.equal(missingNs.status, 404);
 });

@@ -3,7 +3,8 @@
 // and status when the status subresource is on, and prints the version's columns.
 
 import type { ResourceDefinition, ScaleSpec } from '../../api/strategy.ts';
-import { invalid, type FieldError } from '../../api/errors.ts';
+import type { FieldError } from '../../api/errors.ts';
+import { jsonFields } from '../../api/schema/registry.ts';
 import { validateObjectMeta, validateObjectMetaUpdate } from '../../api/validation/object-meta.ts';
 import { nameIsDNSSubdomain } from '../../api/validation/names.ts';
 import { deepClone } from '../../api/patch/json-value.ts';
@@ -28,6 +29,21 @@ export interface CustomResourceVersion {
 /** Upstream's OpenAPI name for a CR type: the group reversed, then version and kind. */
 export function customResourceTypeName(group: string, version: string, kind: string): string {
   return `${group.split('.').reverse().join('.')}.${version}.${kind}`;
+}
+
+/** `selectableFields` of a version as field selectors: `.spec.color` → `spec.color=red`. */
+function selectableFields(fields: any[] | undefined): Record<string, (obj: any) => string | undefined> | undefined {
+  if (!fields?.length) return undefined;
+  const out: Record<string, (obj: any) => string | undefined> = {};
+  for (const f of fields) {
+    const segments = typeof f?.jsonPath === 'string' ? parseSimpleJsonPath(f.jsonPath) : undefined;
+    if (!segments) continue;
+    out[f.jsonPath.replace(/^\./, '')] = (obj) => {
+      const v = getAtPath(obj, segments);
+      return v === undefined || v === null ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
+    };
+  }
+  return out;
 }
 
 function scaleSpec(scale: any): ScaleSpec | undefined {
@@ -75,7 +91,7 @@ export function customResourceVersions(crd: any): CustomResourceVersion[] {
       hasGeneration: true,
       strategy: {
         defaults: (obj) => {
-          const pruned = pruneUnknownFields(schema, obj);
+          const pruned = [...pruneObjectMeta(obj), ...pruneUnknownFields(schema, obj)];
           if (pruned.length > 0) prunedFields.set(obj, pruned);
           applyCustomResourceDefaults(schema, obj);
         },
@@ -91,6 +107,7 @@ export function customResourceVersions(crd: any): CustomResourceVersion[] {
         validateUpdate: (obj, old) => validateObjectMetaUpdate(obj.metadata, old.metadata),
         validateStatusUpdate: (obj, old) => [...validateObjectMetaUpdate(obj.metadata, old.metadata), ...validateSchema(obj)],
         table: printerColumnsTable(v.additionalPrinterColumns),
+        fieldSelectors: selectableFields(v.selectableFields),
       },
     };
     out.push({ def, schema, apiVersion: `${group}/${v.name}`, storageApiVersion, prunedFields });
@@ -98,7 +115,18 @@ export function customResourceVersions(crd: any): CustomResourceVersion[] {
   return out;
 }
 
-/** 422 for a custom resource, worded as upstream (`CronTab.stable.example.com "x" is invalid: …`). */
-export function customResourceInvalid(def: ResourceDefinition, name: string, errs: FieldError[]) {
-  return invalid(def.kind, def.group, name, errs);
+let objectMetaFields: Set<string> | undefined;
+
+/** Unknown fields of metadata are dropped as decoding into ObjectMeta drops them upstream. */
+function pruneObjectMeta(obj: any): string[] {
+  const meta = obj.metadata;
+  if (!meta || typeof meta !== 'object' || Array.isArray(meta)) return [];
+  objectMetaFields ??= new Set(jsonFields('io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta').map((f) => f.json!));
+  const removed: string[] = [];
+  for (const k of Object.keys(meta)) {
+    if (objectMetaFields.has(k)) continue;
+    delete meta[k];
+    removed.push(`metadata.${k}`);
+  }
+  return removed;
 }

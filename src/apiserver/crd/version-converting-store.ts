@@ -15,6 +15,8 @@ export class VersionConvertingStore implements Store {
 
   private rewrite(value: Buffer, apiVersion: string): Buffer {
     const text = value.toString('utf8');
+    // Objects are usually serialized apiVersion first: then the version is visible without parsing.
+    if (text.startsWith(`{"apiVersion":${JSON.stringify(apiVersion)},`)) return value;
     let obj: any;
     try {
       obj = JSON.parse(text);
