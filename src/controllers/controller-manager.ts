@@ -16,6 +16,7 @@ import type { Controller, ControllerConfig, ControllerConstructor } from './cont
 import { DeploymentController } from './deployment.ts';
 import { CronJobController } from './cron-job.ts';
 import { DaemonSetController } from './daemon-set.ts';
+import { DisruptionController } from './disruption.ts';
 import { JobController } from './job.ts';
 import { NodeLifecycleController } from './node-lifecycle.ts';
 import { PodGCController } from './pod-gc.ts';
@@ -65,6 +66,7 @@ export const CONTROLLERS: ControllerRegistration[] = [
   controller('nodelifecycle', NodeLifecycleController, 'node-controller', 4),
   controller('podgc', PodGCController, 'pod-garbage-collector', 1),
   controller('resourcequota', ResourceQuotaController, 'resource-quota-controller', 5),
+  controller('disruption', DisruptionController, 'controllermanager', 1),
 ];
 
 /** Upstream's IsControllerEnabled: the first entry that names the controller decides; else '*' decides. */
