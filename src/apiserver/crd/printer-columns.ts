@@ -44,18 +44,21 @@ export function printerColumnsTable(columns: PrinterColumn[] | undefined): Table
   };
 }
 
+/** Upstream's cellForJSONValue: a value of the wrong type for its column prints as nothing. */
 function cell(column: PrinterColumn, v: unknown, now: Date): unknown {
   if (v === undefined || v === null) return null;
   switch (column.type) {
     case 'date': {
-      const t = typeof v === 'string' ? Date.parse(v) : NaN;
-      return Number.isNaN(t) ? String(v) : humanDuration(now.getTime() - t);
+      if (typeof v !== 'string') return null;
+      const t = Date.parse(v);
+      return Number.isNaN(t) ? '<invalid>' : humanDuration(now.getTime() - t);
     }
     case 'integer':
+      return typeof v === 'number' ? Math.trunc(v) : null;
     case 'number':
-      return typeof v === 'number' ? v : String(v);
+      return typeof v === 'number' ? v : null;
     case 'boolean':
-      return typeof v === 'boolean' ? v : String(v);
+      return typeof v === 'boolean' ? v : null;
     default:
       return typeof v === 'string' ? v : JSON.stringify(v);
   }
