@@ -171,9 +171,10 @@ export class Scheduler {
       namespace: le?.namespace ?? 'kube-system',
       name: le?.name ?? 'kube-scheduler',
       identity: le?.identity ?? `${hostname()}_${randomUUID()}`,
-      leaseDurationMs: le?.leaseDurationMs,
-      renewDeadlineMs: le?.renewDeadlineMs,
-      retryPeriodMs: le?.retryPeriodMs,
+      // Only the timings given: an explicit undefined would replace the elector's defaults.
+      ...(le?.leaseDurationMs !== undefined ? { leaseDurationMs: le.leaseDurationMs } : {}),
+      ...(le?.renewDeadlineMs !== undefined ? { renewDeadlineMs: le.renewDeadlineMs } : {}),
+      ...(le?.retryPeriodMs !== undefined ? { retryPeriodMs: le.retryPeriodMs } : {}),
       onStartedLeading: () => {
         this.log('scheduler: became leader, scheduling');
         this.loop = this.scheduleLoop();
