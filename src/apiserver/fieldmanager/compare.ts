@@ -21,6 +21,9 @@ export function compare(lhs: unknown, rhs: unknown, node: SchemaNode): Compariso
 
 function diff(l: unknown, r: unknown, node: SchemaNode, alwaysPresent: boolean, path: string[], out: Comparison): void {
   if (l === undefined && r === undefined) return;
+  // A value on one side only: all of it was added (or removed), built in one walk.
+  if (l === undefined) return whole(r, node, alwaysPresent, out.added.nodeAt(path));
+  if (r === undefined) return whole(l, node, alwaysPresent, out.removed.nodeAt(path));
   const lg = l === undefined || isGranular(node, l);
   const rg = r === undefined || isGranular(node, r);
   if (!lg || !rg) {
@@ -69,4 +72,24 @@ function diff(l: unknown, r: unknown, node: SchemaNode, alwaysPresent: boolean, 
   if (alwaysPresent) return;
   if (l === undefined) out.added.insert(path);
   else if (r === undefined) out.removed.insert(path);
+}
+
+function whole(v: unknown, node: SchemaNode, alwaysPresent: boolean, at: FieldSet): void {
+  if (!isGranular(node, v)) {
+    at.member = true;
+    return;
+  }
+  if (Array.isArray(v)) {
+    if (node.kind === 'list') {
+      for (const [k, item] of indexList(node, v, false)) whole(item, node.items, false, at.at(k));
+    }
+  } else {
+    const o = v as Record<string, unknown>;
+    for (const name of Object.keys(o)) {
+      if (o[name] === undefined) continue;
+      const f = fieldOf(node, name);
+      whole(o[name], f.node, f.alwaysPresent, at.at('f:' + name));
+    }
+  }
+  if (!alwaysPresent) at.member = true;
 }

@@ -73,12 +73,13 @@ export class FieldManager {
       managers = safeDecode(live) ?? new Map();
       base = live;
     }
-    const before = withoutManagedFields(old);
-    const after = withoutManagedFields(next);
-    const ignored = this.ignoredFields(subresource, before, after);
+    // Ignored fields are top-level ones (status, or all but status): left out of the comparison.
+    const ignored = this.ignoredFields(subresource, old, next);
+    const before = withoutTopLevel(withoutManagedFields(old), ignored);
+    const after = withoutTopLevel(withoutManagedFields(next), ignored);
     const cmp = compare(before, after, this.schema);
-    const changed = cmp.added.union(cmp.modified).recursiveDifference(ignored).difference(STRIPPED);
-    const removed = cmp.removed.recursiveDifference(ignored);
+    const changed = cmp.added.union(cmp.modified).difference(STRIPPED);
+    const removed = cmp.removed;
     let dirty = false;
     for (const e of managers.values()) {
       if (e.set.intersects(changed)) {
@@ -235,6 +236,18 @@ function withoutManagedFields(obj: any): any {
   if (!isPlainObject(meta) || !('managedFields' in meta)) return obj;
   const { managedFields: _mf, ...rest } = meta;
   return { ...obj, metadata: rest };
+}
+
+function withoutTopLevel(obj: any, ignored: FieldSet): any {
+  if (!obj || !ignored.children) return obj;
+  let out: any;
+  for (const k of ignored.children.keys()) {
+    const name = k.slice(2);
+    if (!(name in obj)) continue;
+    out ??= { ...obj };
+    delete out[name];
+  }
+  return out ?? obj;
 }
 
 function setManagedFields(meta: any, managers: Managers): void {

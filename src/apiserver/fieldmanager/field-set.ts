@@ -64,12 +64,21 @@ export class FieldSet {
   }
 
   union(other: FieldSet): FieldSet {
+    if (!other.member && !other.children) return this;
+    if (!this.member && !this.children) return other;
     const out = this.clone();
     out.addAll(other);
     return out;
   }
 
-  /** Adds every member of `other` to this set, in place. */
+  /** The node at `path`, created when missing (for building a set). */
+  nodeAt(path: string[]): FieldSet {
+    let n: FieldSet = this;
+    for (const k of path) n = n.at(k);
+    return n;
+  }
+
+  /** Adds every member of `other` to this set, in place (this set must not be shared). */
   addAll(other: FieldSet): void {
     if (other.member) this.member = true;
     if (other.children) for (const [k, c] of other.children) this.at(k).addAll(c);
@@ -99,15 +108,19 @@ export class FieldSet {
     return false;
   }
 
-  /** The members of this set that are not members of `other` (exact paths only). */
+  /**
+   * The members of this set that are not members of `other` (exact paths only). Sets are
+   * treated as values: subtrees `other` does not touch are shared, not copied.
+   */
   difference(other: FieldSet): FieldSet {
+    if (!other.member && !other.children) return this;
     const out = new FieldSet();
     out.member = this.member && !other.member;
     if (this.children) {
       for (const [k, c] of this.children) {
         const o = other.children?.get(k);
-        const d = o ? c.difference(o) : c.clone();
-        if (!d.isEmpty()) (out.children ??= new Map()).set(k, d);
+        const d = o ? c.difference(o) : c;
+        if (d === c || !d.isEmpty()) (out.children ??= new Map()).set(k, d);
       }
     }
     return out;
@@ -116,13 +129,14 @@ export class FieldSet {
   /** Like difference, but a member of `other` also removes every path below it. */
   recursiveDifference(other: FieldSet): FieldSet {
     if (other.member) return new FieldSet();
+    if (!other.children) return this;
     const out = new FieldSet();
     out.member = this.member;
     if (this.children) {
       for (const [k, c] of this.children) {
-        const o = other.children?.get(k);
-        const d = o ? c.recursiveDifference(o) : c.clone();
-        if (!d.isEmpty()) (out.children ??= new Map()).set(k, d);
+        const o = other.children.get(k);
+        const d = o ? c.recursiveDifference(o) : c;
+        if (d === c || !d.isEmpty()) (out.children ??= new Map()).set(k, d);
       }
     }
     return out.compact();
@@ -159,10 +173,10 @@ export class FieldSet {
     if (!this.children) return out;
     for (const k of sortedKeys(this.children)) {
       const c = this.children.get(k)!;
-      if (c.isEmpty()) continue;
       const inner = c.toFieldsV1();
-      if (c.member && c.children && Object.keys(inner).length > 0) out[k] = { '.': {}, ...inner };
-      else out[k] = inner;
+      const hasChildren = Object.keys(inner).length > 0;
+      if (!c.member && !hasChildren) continue;
+      out[k] = c.member && hasChildren ? { '.': {}, ...inner } : inner;
     }
     return out;
   }

@@ -44,6 +44,8 @@ export interface ListNode {
   /** Defaults of key fields (`protocol: TCP`), used when an item omits one. */
   keyDefaults: Record<string, unknown>;
   items: SchemaNode;
+  /** `keys` sorted, filled in on first use. */
+  sortedKeys?: string[];
 }
 
 export const SCALAR: ScalarNode = { kind: 'scalar' };

@@ -1,7 +1,6 @@
 // How a JSON value is seen through its schema: whether it is walked field by field (a granular
 // struct, map or list) or treated as one leaf, and the path element of each of its children.
 
-import { keyElement } from './field-set.ts';
 import { UNTYPED, type ListNode, type SchemaNode } from './type-schema.ts';
 
 export class MissingKeyError extends Error {}
@@ -52,17 +51,20 @@ export function listItemKey(list: ListNode, item: unknown, index: number, strict
     if (strict) throw new MissingKeyError(`element ${index}: associative list with keys has an element that is not an object`);
     return `i:${index}`;
   }
-  const fields: Record<string, unknown> = {};
-  for (const k of list.keys) {
+  // Built by hand (this runs for every list item of every write): `k:{"a":1,"b":"x"}`, keys sorted.
+  let out = 'k:{';
+  const keys = list.sortedKeys ?? (list.sortedKeys = [...list.keys].sort());
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i];
     let v = item[k];
     if (v === undefined || v === null) v = list.keyDefaults[k];
     if (v === undefined) {
       if (strict) throw new MissingKeyError(`element ${index}: associative list with keys has an element that omits key field ${JSON.stringify(k)} (and doesn't have default value)`);
       return `i:${index}`;
     }
-    fields[k] = v;
+    out += (i > 0 ? ',' : '') + JSON.stringify(k) + ':' + JSON.stringify(v);
   }
-  return keyElement(fields);
+  return out + '}';
 }
 
 /** List items by path element; the first of duplicates wins. */
