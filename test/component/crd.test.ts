@@ -330,3 +330,29 @@ test('deleting a CRD deletes its objects, then the CRD and its endpoints', async
   const groups = (await s.call('GET', '/apis')).body.groups.map((g: any) => g.name);
   assert.ok(!groups.includes('gone.example.com'));
 });
+
+test('a CRD update takes effect live; fields the new schema drops are pruned without a strict error', async () => {
+  const crdUrl = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/evolves.evolve.example.com';
+  const crd = cronTabCrd({ plural: 'evolves', kind: 'Evolve', group: 'evolve.example.com' });
+  await s.call('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd);
+  const url = '/apis/evolve.example.com/v1/namespaces/default/evolves';
+  await waitFor(async () => (await s.call('GET', url)).status === 200);
+  const created = await s.call('POST', url, { ...cronTab('e', { image: 'old' }), apiVersion: 'evolve.example.com/v1', kind: 'Evolve' });
+  assert.equal(created.status, 201, created.text);
+
+  const current = (await s.call('GET', crdUrl)).body;
+  for (const v of current.spec.versions) {
+    delete v.schema.openAPIV3Schema.properties.spec.properties.image;
+    v.schema.openAPIV3Schema.properties.spec.properties.replicas.maximum = 3;
+  }
+  assert.equal((await s.call('PUT', crdUrl, current)).status, 200);
+  await waitFor(async () => (await s.call('POST', url, { ...cronTab('e2', { replicas: 5 }), apiVersion: 'evolve.example.com/v1', kind: 'Evolve' })).status === 422);
+
+  const patched = await s.call('PATCH', `${url}/e?fieldValidation=Strict`, { spec: { replicas: 2 } }, { 'Content-Type': 'application/merge-patch+json' });
+  assert.equal(patched.status, 200, patched.text);
+  assert.equal(patched.body.spec.image, undefined);
+  assert.equal(patched.headers.get('warning'), null);
+  const again = await s.call('PATCH', `${url}/e?fieldValidation=Strict`, { spec: { image: 'new' } }, { 'Content-Type': 'application/merge-patch+json' });
+  assert.equal(again.status, 400);
+  assert.match(again.body.message, /strict decoding error: unknown field "spec.image"/);
+});

@@ -24,6 +24,8 @@ export interface CustomResourceVersion {
   storageApiVersion: string;
   /** Fields pruned from an object on its way in, for fieldValidation Warn / Strict. */
   prunedFields: WeakMap<object, string[]>;
+  /** Drops what the schema does not declare (metadata included); returns the paths dropped. */
+  prune(obj: any): string[];
 }
 
 /** Upstream's OpenAPI name for a CR type: the group reversed, then version and kind. */
@@ -75,6 +77,7 @@ export function customResourceVersions(crd: any): CustomResourceVersion[] {
     const prunedFields = new WeakMap<object, string[]>();
     const kind: string = names.kind;
     const validateSchema = (obj: any): FieldError[] => validateCustomResource(schema, obj);
+    const prune = (obj: any): string[] => [...pruneObjectMeta(obj), ...pruneUnknownFields(schema, obj)];
     const def: ResourceDefinition = {
       group,
       version: v.name,
@@ -91,7 +94,7 @@ export function customResourceVersions(crd: any): CustomResourceVersion[] {
       hasGeneration: true,
       strategy: {
         defaults: (obj) => {
-          const pruned = [...pruneObjectMeta(obj), ...pruneUnknownFields(schema, obj)];
+          const pruned = prune(obj);
           if (pruned.length > 0) prunedFields.set(obj, pruned);
           applyCustomResourceDefaults(schema, obj);
         },
@@ -110,7 +113,7 @@ export function customResourceVersions(crd: any): CustomResourceVersion[] {
         fieldSelectors: selectableFields(v.selectableFields),
       },
     };
-    out.push({ def, schema, apiVersion: `${group}/${v.name}`, storageApiVersion, prunedFields });
+    out.push({ def, schema, apiVersion: `${group}/${v.name}`, storageApiVersion, prunedFields, prune });
   }
   return out;
 }
