@@ -137,6 +137,13 @@ test('kubectl drives a CRD and its custom resources end to end', async () => {
   assert.match(await mustKubectl(c, ['scale', 'crontab', 'my-cron', '--replicas=3']), /crontab.stable.example.com\/my-cron scaled/);
   assert.equal(await mustKubectl(c, ['get', 'crontab', 'my-cron', '-o', 'jsonpath={.spec.replicas}']), '3');
 
+  // api-resources and describe see it like any other resource
+  assert.match(await mustKubectl(c, ['api-resources', '--api-group=stable.example.com']), /crontabs\s+ct\s+stable\.example\.com\/v1\s+true\s+CronTab/);
+  const described = await mustKubectl(c, ['describe', 'crontab', 'my-cron']);
+  assert.match(described, /^Name:\s+my-cron$/m);
+  assert.match(described, /^API Version:\s+stable\.example\.com\/v1$/m);
+  assert.match(described, /Replicas:\s+3/);
+
   // `kubectl get all` includes the category
   assert.match(await mustKubectl(c, ['get', 'all']), /crontab\.stable\.example\.com\/my-cron/);
 });
