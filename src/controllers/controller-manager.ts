@@ -20,6 +20,7 @@ import { DisruptionController } from './disruption.ts';
 import { JobController } from './job.ts';
 import { NodeLifecycleController } from './node-lifecycle.ts';
 import { PodGCController } from './pod-gc.ts';
+import { PersistentVolumeBinderController } from './pv-binder.ts';
 import { ResourceQuotaController } from './resource-quota.ts';
 import { StatefulSetController } from './stateful-set.ts';
 import { TtlAfterFinishedController } from './ttl-after-finished.ts';
@@ -67,6 +68,7 @@ export const CONTROLLERS: ControllerRegistration[] = [
   controller('podgc', PodGCController, 'pod-garbage-collector', 1),
   controller('resourcequota', ResourceQuotaController, 'resource-quota-controller', 5),
   controller('disruption', DisruptionController, 'controllermanager', 1),
+  controller('persistentvolume-binder', PersistentVolumeBinderController, 'persistentvolume-controller', 1),
 ];
 
 /** Upstream's IsControllerEnabled: the first entry that names the controller decides; else '*' decides. */
