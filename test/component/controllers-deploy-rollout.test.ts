@@ -46,6 +46,11 @@ async function setImage(ns: string, name: string, image: string): Promise<void> 
   }
 }
 
+/** A merge patch (no resourceVersion), so the controller's own writes never make it conflict. */
+async function patchDeployment(ns: string, name: string, patch: unknown): Promise<void> {
+  await env.client.patch(resources.deployments, name, 'merge', patch, { namespace: ns });
+}
+
 /** What `kubectl rollout status` waits for. */
 function rolloutComplete(d: Deployment): boolean {
   const s = d.status ?? {};
@@ -201,21 +206,15 @@ test('scaling a paused deployment resizes its ReplicaSet without rolling out the
   try {
     await env.client.create(resources.deployments, deployment('p', 2, 'p:1'), { namespace: ns });
     await eventually('rollout', async () => rolloutComplete(await getD(ns, 'p')));
-    let d = await getD(ns, 'p');
-    d.spec!.paused = true;
-    await env.client.update(resources.deployments, d);
+    await patchDeployment(ns, 'p', { spec: { paused: true } });
     await eventually('paused condition', async () => condition(await getD(ns, 'p'), 'Progressing')?.reason === 'DeploymentPaused');
-    d = await getD(ns, 'p');
-    d.spec!.template.spec!.containers[0].image = 'p:2';
-    d.spec!.replicas = 4;
-    await env.client.update(resources.deployments, d);
+    await setImage(ns, 'p', 'p:2');
+    await patchDeployment(ns, 'p', { spec: { replicas: 4 } });
     await eventually('scaled to 4', async () => (await replicaSets(ns)).some((rs) => rs.spec?.replicas === 4));
     await new Promise((r) => setTimeout(r, 300));
     assert.equal((await replicaSets(ns)).length, 1, 'no new ReplicaSet while paused');
 
-    d = await getD(ns, 'p');
-    d.spec!.paused = false;
-    await env.client.update(resources.deployments, d);
+    await patchDeployment(ns, 'p', { spec: { paused: false } });
     await eventually('resumed rollout', async () => {
       const cur = await getD(ns, 'p');
       return rolloutComplete(cur) && cur.metadata?.annotations?.['deployment.kubernetes.io/revision'] === '2' && condition(cur, 'Progressing')?.reason === 'NewReplicaSetAvailable';
@@ -287,9 +286,7 @@ test('scaling during a rollout spreads the new replicas over old and new Replica
       return list.length === 2 && list.every((rs) => (rs.spec?.replicas ?? 0) > 0) && total === 13;
     });
     const before = await replicaSets(ns);
-    const d = await getD(ns, 'prop');
-    d.spec!.replicas = 20;
-    await env.client.update(resources.deployments, d);
+    await patchDeployment(ns, 'prop', { spec: { replicas: 20 } });
     const after = await eventually('scaled to 20 + surge', async () => {
       const list = await replicaSets(ns);
       const total = list.reduce((n, rs) => n + (rs.spec?.replicas ?? 0), 0);

@@ -87,7 +87,6 @@ test('a namespace whose content has finalizers stays Terminating with conditions
   assert.equal(byType.NamespaceDeletionDiscoveryFailure.status, 'False');
   assert.equal(byType.NamespaceDeletionContentFailure.status, 'False');
 
-  const cm = await env.client.get<ConfigMap>(resources.configmaps, 'pinned', { namespace: ns });
-  await env.client.update(resources.configmaps, { ...cm, metadata: { ...cm.metadata, finalizers: [] } });
+  await env.client.patch(resources.configmaps, 'pinned', 'merge', { metadata: { finalizers: null } }, { namespace: ns });
   await eventually('namespace gone', () => namespaceGone(ns), 30_000);
 });

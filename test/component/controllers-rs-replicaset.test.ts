@@ -28,6 +28,11 @@ async function pods(ns: string, selector?: string): Promise<Pod[]> {
   return (await env.client.list<Pod>(resources.pods, { namespace: ns, labelSelector: selector })).items;
 }
 
+/** A merge patch: never conflicts with the controller's status writes. */
+async function scale(ns: string, name: string, replicas: number): Promise<void> {
+  await env.client.patch(resources.replicasets, name, 'merge', { spec: { replicas } }, { namespace: ns });
+}
+
 async function getRS(ns: string, name: string): Promise<ReplicaSet> {
   return env.client.get<ReplicaSet>(resources.replicasets, name, { namespace: ns });
 }
@@ -79,8 +84,7 @@ test('scaling a ReplicaSet down deletes the surplus, not-ready pods before ready
   for (const [i, p] of ready.entries()) await makeReady(env.client, p, `10.2.0.${i + 1}`);
   await eventually('readyReplicas 2', async () => (await getRS(ns, 'api')).status?.readyReplicas === 2);
 
-  const rs = await getRS(ns, 'api');
-  await env.client.update(resources.replicasets, { ...rs, spec: { ...rs.spec!, replicas: 2 } });
+  await scale(ns, 'api', 2);
   const left = await eventually('2 pods left', async () => {
     const list = await pods(ns, 'app=api');
     return list.length === 2 ? list : false;
@@ -173,8 +177,7 @@ test('a ReplicaSet that cannot create pods reports ReplicaFailure, and clears it
   await env.client.create(resources.replicasets, replicaSet('blocked', 0, { app: 'blocked' }), { namespace: ns });
   // No namespace controller runs here: the namespace stays Terminating, refusing new pods.
   await env.client.delete(resources.namespaces, ns);
-  const rs = await getRS(ns, 'blocked');
-  await env.client.update(resources.replicasets, { ...rs, spec: { ...rs.spec!, replicas: 2 } });
+  await scale(ns, 'blocked', 2);
   const cond = await eventually('ReplicaFailure condition', async () => {
     const c = (await getRS(ns, 'blocked')).status?.conditions?.find((x) => x.type === 'ReplicaFailure');
     return c?.status === 'True' ? c : false;
@@ -182,7 +185,6 @@ test('a ReplicaSet that cannot create pods reports ReplicaFailure, and clears it
   assert.equal(cond.reason, 'FailedCreate');
   assert.match(cond.message ?? '', /terminat/i);
   // Scaling back to zero needs no creation: the condition goes.
-  const again = await getRS(ns, 'blocked');
-  await env.client.update(resources.replicasets, { ...again, spec: { ...again.spec!, replicas: 0 } });
+  await scale(ns, 'blocked', 0);
   await eventually('condition cleared', async () => !(await getRS(ns, 'blocked')).status?.conditions?.some((x) => x.type === 'ReplicaFailure'));
 });
