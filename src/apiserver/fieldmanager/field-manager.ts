@@ -13,7 +13,7 @@ import { mergeApplied } from './merge.ts';
 import { pruneUnowned } from './prune.ts';
 import { toFieldSet } from './to-field-set.ts';
 import { MissingKeyError, isPlainObject } from './typed-value.ts';
-import { decodeManagedFields, encodeManagedFields, isResetRequest, managerIdentity, type ManagerEntry, type Managers } from './managed-fields.ts';
+import { capUpdateManagers, decodeManagedFields, encodeManagedFields, isResetRequest, managerIdentity, type ManagerEntry, type Managers } from './managed-fields.ts';
 import type { SchemaNode } from './type-schema.ts';
 
 export const LAST_APPLIED_ANNOTATION = 'kubectl.kubernetes.io/last-applied-configuration';
@@ -104,6 +104,7 @@ export class FieldManager {
       });
       dirty = true;
     }
+    if (capUpdateManagers(managers)) dirty = true;
     if (!dirty && base !== undefined) {
       meta.managedFields = base;
       return;
@@ -168,6 +169,7 @@ export class FieldManager {
       }
     }
     if (!mine.time || !deepEqual(liveValue, merged)) mine.time = nowRfc3339();
+    capUpdateManagers(managers);
     if (opts.manager === 'kubectl') syncLastApplied(merged, config);
     merged.metadata ??= {};
     setManagedFields(merged.metadata, managers);

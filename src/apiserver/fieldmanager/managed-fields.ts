@@ -76,11 +76,51 @@ export function encodeManagedFields(managers: Managers): Record<string, unknown>
     return p.subresource < q.subresource ? -1 : p.subresource > q.subresource ? 1 : 0;
   });
   return entries.map((e) => {
-    const out: Record<string, unknown> = { manager: e.manager, operation: e.operation, apiVersion: e.apiVersion };
+    const out: Record<string, unknown> = {};
+    if (e.manager) out.manager = e.manager;
+    out.operation = e.operation;
+    out.apiVersion = e.apiVersion;
     if (e.time) out.time = e.time;
     out.fieldsType = 'FieldsV1';
     out.fieldsV1 = e.set.toFieldsV1();
     if (e.subresource) out.subresource = e.subresource;
     return out;
   });
+}
+
+export const MAX_UPDATE_MANAGERS = 10;
+export const ANCIENT_CHANGES_MANAGER = 'ancient-changes';
+
+/**
+ * Keeps at most MAX_UPDATE_MANAGERS updaters (upstream's capManagersManager): the oldest are
+ * merged, per apiVersion, into an `ancient-changes` entry. Returns true if it changed anything.
+ */
+export function capUpdateManagers(managers: Managers): boolean {
+  const updaters = [...managers.entries()].filter(([, e]) => e.operation === 'Update');
+  if (updaters.length <= MAX_UPDATE_MANAGERS) return false;
+  updaters.sort(([, a], [, b]) => (a.time ?? '').localeCompare(b.time ?? ''));
+  const firstByVersion = new Map<string, string>();
+  let count = updaters.length;
+  for (const [id, e] of updaters) {
+    if (count <= MAX_UPDATE_MANAGERS) break;
+    const bucketId = managerIdentity({ manager: ANCIENT_CHANGES_MANAGER, operation: 'Update', apiVersion: e.apiVersion, subresource: '' });
+    const first = firstByVersion.get(e.apiVersion);
+    if (id === bucketId && first !== undefined) continue;
+    if (first === undefined) {
+      firstByVersion.set(e.apiVersion, id);
+      continue;
+    }
+    let bucket = managers.get(bucketId);
+    if (!bucket) {
+      const firstEntry = managers.get(first)!;
+      managers.delete(first);
+      bucket = { ...firstEntry, manager: ANCIENT_CHANGES_MANAGER, subresource: '' };
+      managers.set(bucketId, bucket);
+    }
+    bucket.set = bucket.set.union(e.set);
+    bucket.time = e.time;
+    managers.delete(id);
+    count--;
+  }
+  return true;
 }

@@ -100,3 +100,46 @@ test('a created object owns maps as members but not always-present structs', () 
   const cmp = compare(undefined, { metadata: { labels: { a: 'b' } }, spec: { replicas: 1 } }, deployment);
   assert.deepEqual(cmp.added.toFieldsV1(), { 'f:metadata': { 'f:labels': { '.': {}, 'f:a': {} } }, 'f:spec': { 'f:replicas': {} } });
 });
+
+test('a CRD schema gives list-maps, sets and atomic maps their semantics', async () => {
+  const { customResourceSchema } = await import('../../../src/apiserver/fieldmanager/type-schema.ts');
+  const schema = customResourceSchema({
+    type: 'object',
+    properties: {
+      spec: {
+        type: 'object',
+        properties: {
+          items: { type: 'array', 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['id'], items: { type: 'object', properties: { id: { type: 'integer' }, v: { type: 'string' } } } },
+          tags: { type: 'array', 'x-kubernetes-list-type': 'set', items: { type: 'string' } },
+          sel: { type: 'object', 'x-kubernetes-map-type': 'atomic', additionalProperties: { type: 'string' } },
+          args: { type: 'array', items: { type: 'string' } },
+        },
+      },
+    },
+  });
+  const set = toFieldSet({ metadata: { labels: { a: 'b' } }, spec: { items: [{ id: 1, v: 'x' }], tags: ['t'], sel: { k: 'v' }, args: ['a'] } }, schema);
+  assert.deepEqual(set.toFieldsV1(), {
+    'f:metadata': { 'f:labels': { 'f:a': {} } },
+    'f:spec': {
+      'f:args': {},
+      'f:items': { 'k:{"id":1}': { '.': {}, 'f:id': {}, 'f:v': {} } },
+      'f:sel': {},
+      'f:tags': { 'v:"t"': {} },
+    },
+  });
+});
+
+test('more than ten updaters: the oldest are merged into ancient-changes', async () => {
+  const { capUpdateManagers, managerIdentity, MAX_UPDATE_MANAGERS } = await import('../../../src/apiserver/fieldmanager/managed-fields.ts');
+  const managers = new Map();
+  for (let i = 0; i < 13; i++) {
+    const e = { manager: `m${i}`, operation: 'Update' as const, apiVersion: 'v1', subresource: '', time: `2024-01-01T00:00:${String(i).padStart(2, '0')}Z`, set: FieldSet.of([`f:f${i}`]) };
+    managers.set(managerIdentity(e), e);
+  }
+  assert.equal(capUpdateManagers(managers), true);
+  assert.equal(managers.size, MAX_UPDATE_MANAGERS);
+  const bucket = [...managers.values()].find((e) => e.manager === 'ancient-changes')!;
+  assert.deepEqual(bucket.set.paths(), [['f:f0'], ['f:f1'], ['f:f2'], ['f:f3']]);
+  assert.equal(bucket.time, '2024-01-01T00:00:03Z');
+  assert.ok([...managers.values()].some((e) => e.manager === 'm12'));
+});
