@@ -331,7 +331,7 @@ test('deleting a CRD deletes its objects, then the CRD and its endpoints', async
   assert.ok(!groups.includes('gone.example.com'));
 });
 
-test('a CRD update takes effect live; fields the new schema drops are pruned without a strict error', async () => {
+test('a CRD update takes effect live: stored objects read with new defaults, dropped fields pruned without a strict error', async () => {
   const crdUrl = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/evolves.evolve.example.com';
   const crd = cronTabCrd({ plural: 'evolves', kind: 'Evolve', group: 'evolve.example.com' });
   await s.call('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd);
@@ -344,10 +344,17 @@ test('a CRD update takes effect live; fields the new schema drops are pruned wit
   for (const v of current.spec.versions) {
     delete v.schema.openAPIV3Schema.properties.spec.properties.image;
     v.schema.openAPIV3Schema.properties.spec.properties.replicas.maximum = 3;
+    v.schema.openAPIV3Schema.properties.spec.properties.color = { type: 'string', default: 'blue' };
   }
   assert.equal((await s.call('PUT', crdUrl, current)).status, 200);
   await waitFor(async () => (await s.call('POST', url, { ...cronTab('e2', { replicas: 5 }), apiVersion: 'evolve.example.com/v1', kind: 'Evolve' })).status === 422);
 
+  // Objects stored before read as the new schema says: defaulted and pruned.
+  const read = (await s.call('GET', `${url}/e`)).body;
+  assert.equal(read.spec.color, 'blue');
+  assert.equal(read.spec.image, undefined);
+  const listed = (await s.call('GET', url)).body.items.find((i: any) => i.metadata.name === 'e');
+  assert.equal(listed.spec.color, 'blue');
   const patched = await s.call('PATCH', `${url}/e?fieldValidation=Strict`, { spec: { replicas: 2 } }, { 'Content-Type': 'application/merge-patch+json' });
   assert.equal(patched.status, 200, patched.text);
   assert.equal(patched.body.spec.image, undefined);

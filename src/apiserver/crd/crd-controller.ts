@@ -7,7 +7,7 @@
 import type { Store } from '../../storage/store.ts';
 import type { ResourceDefinition } from '../../api/strategy.ts';
 import { StatusError, badRequest } from '../../api/errors.ts';
-import { deepClone, deepEqual } from '../../api/patch/json-value.ts';
+import { deepEqual } from '../../api/patch/json-value.ts';
 import { nowRfc3339 } from '../../api/meta.ts';
 import { CRD_CLEANUP_FINALIZER, customresourcedefinitions } from '../../api/resources/customresourcedefinitions.ts';
 import { setCustomResourceSchema } from '../../api/openapi/resource-types.ts';
@@ -179,7 +179,7 @@ export class CrdController {
     this.uninstall(name);
     const entry: Installed = { signature, versions, terminating: false };
     for (const v of versions) {
-      const store = new GenericStore(v.def, new VersionConvertingStore(this.host.opts.store, v.apiVersion, v.storageApiVersion));
+      const store = new GenericStore(v.def, new VersionConvertingStore(this.host.opts.store, v.apiVersion, v.storageApiVersion, v.onRead));
       store.hooks = this.hooksFor(v, entry);
       this.host.stores.set(v.def, store);
       setCustomResourceSchema(v.def, v.schema);
@@ -206,17 +206,10 @@ export class CrdController {
   private hooksFor(v: CustomResourceVersion, entry: Installed): ResourceHooks {
     const namespaces = this.host.storeFor('', 'v1', 'namespaces');
     const lifecycle = v.def.namespaced && namespaces ? namespaceLifecycle(namespaces) : undefined;
-    const unknownFields = (obj: any, ctx: RequestContext, old?: any) => {
-      let pruned = v.prunedFields.get(obj);
+    const unknownFields = (obj: any, ctx: RequestContext) => {
+      const pruned = v.prunedFields.get(obj);
       if (!pruned) return;
       v.prunedFields.delete(obj);
-      // Fields the stored object already had (the schema changed since) are dropped silently,
-      // as upstream prunes them when reading from storage.
-      if (old) {
-        const stale = new Set(v.prune(deepClone(old)));
-        pruned = pruned.filter((p) => !stale.has(p));
-        if (pruned.length === 0) return;
-      }
       if (ctx.fieldValidation === 'Strict') throw badRequest(strictDecodingMessage(v.def.kind, v.def.version, pruned));
       if (ctx.fieldValidation === 'Warn') {
         for (const p of pruned) {
@@ -233,7 +226,7 @@ export class CrdController {
         unknownFields(obj, ctx);
         if (lifecycle) await lifecycle(obj.metadata.namespace);
       },
-      beforeUpdate: async (obj, old, ctx) => unknownFields(obj, ctx, old),
+      beforeUpdate: async (obj, _old, ctx) => unknownFields(obj, ctx),
     };
   }
 

@@ -24,8 +24,11 @@ export interface CustomResourceVersion {
   storageApiVersion: string;
   /** Fields pruned from an object on its way in, for fieldValidation Warn / Strict. */
   prunedFields: WeakMap<object, string[]>;
-  /** Drops what the schema does not declare (metadata included); returns the paths dropped. */
-  prune(obj: any): string[];
+  /**
+   * What reading a stored object does with it (upstream's storage codec): prune and default with
+   * this version's schema. Returns whether it changed anything; undefined when nothing is to do.
+   */
+  onRead?: (obj: any) => boolean;
 }
 
 /** Upstream's OpenAPI name for a CR type: the group reversed, then version and kind. */
@@ -113,9 +116,17 @@ export function customResourceVersions(crd: any): CustomResourceVersion[] {
         fieldSelectors: selectableFields(v.selectableFields),
       },
     };
-    out.push({ def, schema, apiVersion: `${group}/${v.name}`, storageApiVersion, prunedFields, prune });
+    out.push({ def, schema, apiVersion: `${group}/${v.name}`, storageApiVersion, prunedFields, onRead: schema ? readTransform(schema) : undefined });
   }
   return out;
+}
+
+function readTransform(schema: JSONSchema): (obj: any) => boolean {
+  return (obj) => {
+    const pruned = pruneUnknownFields(schema, obj).length > 0;
+    const defaulted = applyCustomResourceDefaults(schema, obj);
+    return pruned || defaulted;
+  };
 }
 
 let objectMetaFields: Set<string> | undefined;

@@ -5,32 +5,39 @@
 import { deepClone } from '../../api/patch/json-value.ts';
 import type { JSONSchema } from './schema-validation.ts';
 
-export function applyCustomResourceDefaults(schema: JSONSchema | undefined, obj: Record<string, unknown>): void {
-  if (!schema) return;
-  defaultObject(schema, obj, true);
+/** Applies the schema's defaults in place; returns whether any was applied. */
+export function applyCustomResourceDefaults(schema: JSONSchema | undefined, obj: Record<string, unknown>): boolean {
+  if (!schema) return false;
+  return defaultObject(schema, obj, true);
 }
 
-function defaultValue(schema: JSONSchema | undefined, v: unknown): void {
-  if (!schema || v === null || typeof v !== 'object') return;
+function defaultValue(schema: JSONSchema | undefined, v: unknown): boolean {
+  if (!schema || v === null || typeof v !== 'object') return false;
   if (Array.isArray(v)) {
     const items = Array.isArray(schema.items) ? schema.items[0] : schema.items;
-    if (items) for (const x of v) defaultValue(items, x);
-    return;
+    let changed = false;
+    if (items) for (const x of v) changed = defaultValue(items, x) || changed;
+    return changed;
   }
-  defaultObject(schema, v as Record<string, unknown>, false);
+  return defaultObject(schema, v as Record<string, unknown>, false);
 }
 
-function defaultObject(schema: JSONSchema, obj: Record<string, unknown>, root: boolean): void {
+function defaultObject(schema: JSONSchema, obj: Record<string, unknown>, root: boolean): boolean {
+  let changed = false;
   for (const [key, prop] of Object.entries(schema.properties ?? {})) {
     if (root && (key === 'metadata' || key === 'apiVersion' || key === 'kind')) continue;
     const absent = !(key in obj) || obj[key] === undefined || (obj[key] === null && !prop.nullable);
-    if (absent && prop.default !== undefined) obj[key] = deepClone(prop.default);
-    if (key in obj) defaultValue(prop, obj[key]);
+    if (absent && prop.default !== undefined) {
+      obj[key] = deepClone(prop.default);
+      changed = true;
+    }
+    if (key in obj) changed = defaultValue(prop, obj[key]) || changed;
   }
   if (typeof schema.additionalProperties === 'object') {
     for (const [key, v] of Object.entries(obj)) {
       if (schema.properties?.[key]) continue;
-      defaultValue(schema.additionalProperties, v);
+      changed = defaultValue(schema.additionalProperties, v) || changed;
     }
   }
+  return changed;
 }

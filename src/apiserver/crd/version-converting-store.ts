@@ -1,6 +1,8 @@
 // A view of the store for one served version of a custom resource: objects are written with
 // the CRD's storage version and read back as the served version (`None` conversion: only
 // apiVersion changes), so every version shares the same keys, revisions and watch stream.
+// Like upstream's storage codec for custom resources, reads may also prune and default with
+// the served version's schema, so objects written under an older schema read as the new one.
 
 import type { KeyValue, ListOptions, ListResult, Store, StoreEvent, WatchCallbacks, WatchHandle, WriteOptions } from '../../storage/store.ts';
 
@@ -11,27 +13,34 @@ export class VersionConvertingStore implements Store {
     private readonly servedApiVersion: string,
     /** apiVersion objects are stored as. */
     private readonly storageApiVersion: string,
+    /** Applied to every object read; returns whether it changed anything. */
+    private readonly onRead?: (obj: any) => boolean,
   ) {}
 
-  private rewrite(value: Buffer, apiVersion: string): Buffer {
+  private rewrite(value: Buffer, apiVersion: string, transform?: (obj: any) => boolean): Buffer {
     const text = value.toString('utf8');
     // Objects are usually serialized apiVersion first: then the version is visible without parsing.
-    if (text.startsWith(`{"apiVersion":${JSON.stringify(apiVersion)},`)) return value;
+    if (!transform && text.startsWith(`{"apiVersion":${JSON.stringify(apiVersion)},`)) return value;
     let obj: any;
     try {
       obj = JSON.parse(text);
     } catch {
       return value;
     }
-    if (obj === null || typeof obj !== 'object' || obj.apiVersion === apiVersion) return value;
-    obj.apiVersion = apiVersion;
-    return Buffer.from(JSON.stringify(obj));
+    if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) return value;
+    let changed = false;
+    if (obj.apiVersion !== apiVersion) {
+      obj.apiVersion = apiVersion;
+      changed = true;
+    }
+    if (transform && transform(obj)) changed = true;
+    return changed ? Buffer.from(JSON.stringify(obj)) : value;
   }
 
   private out(kv: KeyValue): KeyValue;
   private out(kv: KeyValue | undefined): KeyValue | undefined;
   private out(kv: KeyValue | undefined): KeyValue | undefined {
-    return kv && { ...kv, value: this.rewrite(kv.value, this.servedApiVersion) };
+    return kv && { ...kv, value: this.rewrite(kv.value, this.servedApiVersion, this.onRead) };
   }
 
   private in(value: Buffer): Buffer {
