@@ -13,6 +13,7 @@ import type { HasMetadata, RestClient } from '../client/rest-client.ts';
 import { resources } from '../client/resources.ts';
 import { canonicalJson, controllerRefOf, newControllerRef } from './controller-utils.ts';
 import { safeEncodeString } from './deployment-util.ts';
+import type { OwnerKind } from './pod-template.ts';
 
 export const CONTROLLER_REVISION_HASH_LABEL = 'controller-revision-hash';
 
@@ -56,11 +57,6 @@ export function revisionsOf(lister: Lister<ControllerRevision>, owner: HasMetada
     .list()
     .filter((r) => controllerRefOf(r)?.uid === owner.metadata?.uid)
     .sort((a, b) => a.revision - b.revision);
-}
-
-export interface OwnerKind {
-  apiVersion: string;
-  kind: string;
 }
 
 /**

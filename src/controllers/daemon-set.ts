@@ -37,6 +37,7 @@ import {
   type ControllerConfig,
 } from './controller-utils.ts';
 import { UIDTrackingExpectations } from './expectations.ts';
+import { podFromTemplate } from './pod-template.ts';
 
 const DS_KIND = { apiVersion: 'apps/v1', kind: 'DaemonSet' };
 const BURST_REPLICAS = 250;
@@ -288,22 +289,11 @@ export class DaemonSetController extends QueueController {
   }
 
   private async createPod(ds: DaemonSet, nodeName: string, hash: string): Promise<void> {
-    const template = structuredClone(ds.spec!.template);
-    const spec = template.spec!;
+    const pod = podFromTemplate(ds.spec!.template, ds, DS_KIND);
+    const spec = pod.spec!;
     spec.tolerations = daemonPodTolerations(spec);
     spec.affinity = { ...(spec.affinity ?? {}), nodeAffinity: pinnedNodeAffinity(spec, nodeName) };
-    const pod: Pod = {
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: {
-        generateName: `${ds.metadata?.name}-`,
-        namespace: ds.metadata?.namespace,
-        labels: { ...(template.metadata?.labels ?? {}), [CONTROLLER_REVISION_HASH_LABEL]: hash },
-        annotations: template.metadata?.annotations ? { ...template.metadata.annotations } : undefined,
-        ownerReferences: [newControllerRef(ds, DS_KIND.apiVersion, DS_KIND.kind)],
-      },
-      spec,
-    };
+    pod.metadata!.labels = { ...pod.metadata!.labels, [CONTROLLER_REVISION_HASH_LABEL]: hash };
     const created = await this.client.create<Pod>(resources.pods, pod);
     this.recorder.event(ds, 'Normal', 'SuccessfulCreate', `Created pod: ${created.metadata?.name}`);
   }

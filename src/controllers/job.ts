@@ -29,7 +29,6 @@ import {
   controllerRefOf,
   isPodActive,
   isPodReady,
-  newControllerRef,
   objectOf,
   podKey,
   QueueController,
@@ -37,10 +36,12 @@ import {
   type ControllerConfig,
 } from './controller-utils.ts';
 import { UIDTrackingExpectations } from './expectations.ts';
+import { podFromTemplate } from './pod-template.ts';
 
 export const JOB_TRACKING_FINALIZER = 'batch.kubernetes.io/job-tracking';
 export const JOB_COMPLETION_INDEX = 'batch.kubernetes.io/job-completion-index';
 const JOB_COMPLETION_INDEX_ENV = 'JOB_COMPLETION_INDEX';
+const JOB_KIND = { apiVersion: 'batch/v1', kind: 'Job' };
 
 /** Settings read from the ControllerConfig (all optional). */
 export interface JobControllerConfig extends ControllerConfig {
@@ -353,33 +354,21 @@ export class JobController extends QueueController {
   }
 
   private async createPod(job: Job, index: number | undefined): Promise<void> {
-    const template = structuredClone(job.spec!.template);
-    const name = job.metadata!.name!;
-    const labels = { ...(template.metadata?.labels ?? {}) };
-    const annotations = { ...(template.metadata?.annotations ?? {}) };
-    const podSpec = template.spec!;
+    const pod = podFromTemplate(job.spec!.template, job, JOB_KIND);
+    const meta = pod.metadata!;
+    meta.finalizers = [...(meta.finalizers ?? []), JOB_TRACKING_FINALIZER];
     if (index !== undefined) {
-      labels[JOB_COMPLETION_INDEX] = String(index);
-      annotations[JOB_COMPLETION_INDEX] = String(index);
-      if (!podSpec.hostname) podSpec.hostname = `${name}-${index}`;
+      const name = job.metadata!.name!;
+      meta.generateName = `${name}-${index}-`;
+      meta.labels = { ...meta.labels, [JOB_COMPLETION_INDEX]: String(index) };
+      meta.annotations = { ...(meta.annotations ?? {}), [JOB_COMPLETION_INDEX]: String(index) };
+      const spec = pod.spec!;
+      if (!spec.hostname) spec.hostname = `${name}-${index}`;
       const env = { name: JOB_COMPLETION_INDEX_ENV, valueFrom: { fieldRef: { fieldPath: `metadata.annotations['${JOB_COMPLETION_INDEX}']` } } };
-      for (const c of [...(podSpec.initContainers ?? []), ...podSpec.containers]) {
+      for (const c of [...(spec.initContainers ?? []), ...spec.containers]) {
         c.env = [...(c.env ?? []).filter((e) => e.name !== JOB_COMPLETION_INDEX_ENV), env];
       }
     }
-    const pod: Pod = {
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: {
-        generateName: index === undefined ? `${name}-` : `${name}-${index}-`,
-        namespace: job.metadata!.namespace,
-        labels,
-        annotations,
-        finalizers: [JOB_TRACKING_FINALIZER],
-        ownerReferences: [newControllerRef(job, 'batch/v1', 'Job')],
-      },
-      spec: podSpec,
-    };
     const created = await this.client.create<Pod>(resources.pods, pod);
     this.recorder.event(job, 'Normal', 'SuccessfulCreate', `Created pod: ${created.metadata?.name}`);
   }

@@ -21,6 +21,7 @@ import type { EventRecorder } from '../client/event-recorder.ts';
 import type { RestClient } from '../client/rest-client.ts';
 import { resources } from '../client/resources.ts';
 import { CONTROLLER_REVISION_HASH_LABEL, ensureRevision, revisionHash, revisionsOf, templateOf, truncateHistory } from './controller-revision.ts';
+import { podFromTemplate } from './pod-template.ts';
 import { canonicalJson, controllerRefOf, isPodAvailable, isPodReady, newControllerRef, objectOf, QueueController, RequeueAfter, type ControllerConfig } from './controller-utils.ts';
 
 export const STATEFULSET_POD_NAME_LABEL = 'statefulset.kubernetes.io/pod-name';
@@ -175,8 +176,8 @@ export class StatefulSetController extends QueueController {
   private async createPod(set: StatefulSet, ordinal: number, template: PodTemplateSpec, hash: string): Promise<void> {
     const setName = set.metadata!.name!;
     const podName = `${setName}-${ordinal}`;
-    const t = structuredClone(template);
-    const spec = t.spec!;
+    const pod = podFromTemplate(template, set, STS_KIND);
+    const spec = pod.spec!;
     // Stable storage first: a PVC per template, named <template>-<set>-<ordinal>.
     const volumes = (spec.volumes ?? []).filter((v) => !(set.spec?.volumeClaimTemplates ?? []).some((c) => c.metadata?.name === v.name));
     for (const claimTemplate of set.spec?.volumeClaimTemplates ?? []) {
@@ -187,23 +188,10 @@ export class StatefulSetController extends QueueController {
     spec.volumes = volumes.length > 0 ? volumes : undefined;
     spec.hostname = podName;
     if (set.spec?.serviceName) spec.subdomain = set.spec.serviceName;
-    const pod: Pod = {
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: {
-        name: podName,
-        namespace: set.metadata?.namespace,
-        labels: {
-          ...(t.metadata?.labels ?? {}),
-          [CONTROLLER_REVISION_HASH_LABEL]: hash,
-          [STATEFULSET_POD_NAME_LABEL]: podName,
-          [POD_INDEX_LABEL]: String(ordinal),
-        },
-        annotations: t.metadata?.annotations ? { ...t.metadata.annotations } : undefined,
-        ownerReferences: [newControllerRef(set, STS_KIND.apiVersion, STS_KIND.kind)],
-      },
-      spec,
-    };
+    const meta = pod.metadata!;
+    delete meta.generateName;
+    meta.name = podName;
+    meta.labels = { ...meta.labels, [CONTROLLER_REVISION_HASH_LABEL]: hash, [STATEFULSET_POD_NAME_LABEL]: podName, [POD_INDEX_LABEL]: String(ordinal) };
     try {
       await this.client.create<Pod>(resources.pods, pod);
       this.recorder.event(set, 'Normal', 'SuccessfulCreate', `create Pod ${podName} in StatefulSet ${setName} successful`);
