@@ -71,6 +71,28 @@ export const CONTROLLERS: ControllerRegistration[] = [
   controller('persistentvolume-binder', PersistentVolumeBinderController, 'persistentvolume-controller', 1),
 ];
 
+/** Upstream's --concurrent-*-syncs flags, and the controller whose worker count each sets. */
+export const CONCURRENCY_FLAGS: Record<string, string> = {
+  'concurrent-replicaset-syncs': 'replicaset',
+  'concurrent-rc-syncs': 'replicationcontroller',
+  'concurrent-deployment-syncs': 'deployment',
+  'concurrent-gc-syncs': 'garbagecollector',
+  'concurrent-namespace-syncs': 'namespace',
+  'concurrent-endpoint-syncs': 'endpoint',
+  'concurrent-service-endpoint-syncs': 'endpointslice',
+  'mirroring-concurrent-service-endpoint-syncs': 'endpointslicemirroring',
+};
+
+/** Worker counts by controller name from parsed flag values (`{ 'concurrent-gc-syncs': 30 }`). */
+export function workersFromFlags(values: Record<string, unknown>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [flag, name] of Object.entries(CONCURRENCY_FLAGS)) {
+    const v = Number(values[flag]);
+    if (values[flag] !== undefined && Number.isInteger(v) && v > 0) out[name] = v;
+  }
+  return out;
+}
+
 /** Upstream's IsControllerEnabled: the first entry that names the controller decides; else '*' decides. */
 export function isControllerEnabled(name: string, selection: string[], disabledByDefault = false): boolean {
   let star = false;

@@ -6,7 +6,7 @@ import { loadKubeconfig } from '../../src/client/kubeconfig.ts';
 import { RestClient } from '../../src/client/rest-client.ts';
 import { resources } from '../../src/client/resources.ts';
 import { controllerManagerComponent } from '../../src/controllers/component.ts';
-import { ControllerManager, CONTROLLERS, controller, isControllerEnabled, resolveControllers } from '../../src/controllers/controller-manager.ts';
+import { ControllerManager, CONTROLLERS, controller, isControllerEnabled, resolveControllers, workersFromFlags } from '../../src/controllers/controller-manager.ts';
 import { ReplicaSetController } from '../../src/controllers/replica-set.ts';
 import { startTestApiServer, type TestApiServer } from '../helpers/apiserver.ts';
 import { startTestCluster } from '../helpers/cluster.ts';
@@ -26,6 +26,10 @@ test("--controllers '*' runs every controller on by default; '-foo' turns one of
   assert.deepEqual(resolveControllers('*', registry), ['replicaset']);
   assert.deepEqual(resolveControllers('*,tokencleaner', registry), ['replicaset', 'tokencleaner']);
   assert.throws(() => resolveControllers('*,-nosuch'), /"nosuch" is not in the list of known controllers/);
+});
+
+test('--concurrent-*-syncs flags set the worker count of their controller', () => {
+  assert.deepEqual(workersFromFlags({ 'concurrent-gc-syncs': 30, 'concurrent-deployment-syncs': '2', 'concurrent-endpoint-syncs': 0, other: 4 }), { garbagecollector: 30, deployment: 2 });
 });
 
 let api: TestApiServer;
