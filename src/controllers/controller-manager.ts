@@ -81,6 +81,12 @@ export const CONCURRENCY_FLAGS: Record<string, string> = {
   'concurrent-endpoint-syncs': 'endpoint',
   'concurrent-service-endpoint-syncs': 'endpointslice',
   'mirroring-concurrent-service-endpoint-syncs': 'endpointslicemirroring',
+  'concurrent-job-syncs': 'job',
+  'concurrent-cron-job-syncs': 'cronjob',
+  'concurrent-ttl-after-finished-syncs': 'ttl-after-finished',
+  'concurrent-daemonset-syncs': 'daemonset',
+  'concurrent-statefulset-syncs': 'statefulset',
+  'concurrent-resource-quota-syncs': 'resourcequota',
 };
 
 /** Worker counts by controller name from parsed flag values (`{ 'concurrent-gc-syncs': 30 }`). */
