@@ -194,3 +194,15 @@ test('apply validates like a create: unknown fields with Strict are 400; wrong v
   const mf = await apply('/api/v1/namespaces/default/configmaps/mf', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'mf', managedFields: [] } }, 'fieldManager=a');
   assert.equal(mf.status, 400);
 });
+
+test('cluster-scoped objects apply without a namespace; dryRun=All stores nothing', async () => {
+  const ns = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'ssa-ns', labels: { team: 'x' } } };
+  const dry = await apply('/api/v1/namespaces/ssa-ns', ns, 'fieldManager=a&dryRun=All');
+  assert.equal(dry.status, 201, dry.text);
+  assert.equal((await api.call('GET', '/api/v1/namespaces/ssa-ns')).status, 404);
+  const r = await apply('/api/v1/namespaces/ssa-ns', ns, 'fieldManager=a');
+  assert.equal(r.status, 201, r.text);
+  assert.equal(r.body.metadata.namespace, undefined);
+  assert.equal(r.body.metadata.labels.team, 'x');
+  assert.deepEqual(entry(r.body, 'a').fieldsV1, { 'f:metadata': { 'f:labels': { 'f:team': {} } } });
+});

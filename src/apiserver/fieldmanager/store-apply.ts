@@ -2,7 +2,7 @@
 // when it does not exist, otherwise merge into the live object inside the store's
 // read-modify-write loop (so a racing write makes the apply retry against the new state).
 
-import { StatusError, badRequest, conflict, notFound, OBJECT_MODIFIED } from '../../api/errors.ts';
+import { StatusError, badRequest, conflict, OBJECT_MODIFIED } from '../../api/errors.ts';
 import { deepClone } from '../../api/patch/json-value.ts';
 import type { GenericStore } from '../registry/generic-store.ts';
 import type { RequestContext } from '../registry/context.ts';
@@ -41,24 +41,6 @@ export async function applyToStore(
   const wantRv: string | undefined = meta.resourceVersion;
 
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    let exists = true;
-    try {
-      await store.get(namespace, name);
-    } catch (e) {
-      if (!(e instanceof StatusError && e.code === 404)) throw e;
-      exists = false;
-    }
-    if (!exists) {
-      if (opts.subresource !== '') throw notFound(store.gr, name);
-      if (wantRv) throw conflict(store.gr, name, OBJECT_MODIFIED);
-      const obj = store.fieldManager.apply(undefined, deepClone(config), opts);
-      try {
-        return { obj: await store.create(namespace, obj, ctx, true), created: true };
-      } catch (e) {
-        if (e instanceof StatusError && e.reason === 'AlreadyExists') continue;
-        throw e;
-      }
-    }
     try {
       return await store.guaranteedUpdate(
         namespace,
@@ -73,9 +55,16 @@ export async function applyToStore(
         true,
       );
     } catch (e) {
-      // Deleted between the read and the update: apply creates it instead.
-      if (e instanceof StatusError && e.code === 404 && opts.subresource === '') continue;
-      throw e;
+      if (!(e instanceof StatusError && e.code === 404) || opts.subresource !== '') throw e;
+    }
+    // Absent: the configuration becomes the object.
+    if (wantRv) throw conflict(store.gr, name, OBJECT_MODIFIED);
+    const obj = store.fieldManager.apply(undefined, deepClone(config), opts);
+    try {
+      return { obj: await store.create(namespace, obj, ctx, true), created: true };
+    } catch (e) {
+      // Created by someone else meanwhile: apply onto theirs.
+      if (!(e instanceof StatusError && e.reason === 'AlreadyExists')) throw e;
     }
   }
   throw conflict(store.gr, name, 'too many concurrent updates, please retry');

@@ -168,3 +168,14 @@ test('kubectl may take over fields that still match the last-applied annotation'
   m.trackUpdate(created, drifted, 'kubectl-scale', '');
   assert.throws(() => m.apply(drifted, deploy({ replicas: 5 }), { manager: 'kubectl', force: false, subresource: '' }), /conflict with "kubectl-scale"/);
 });
+
+test('an object with no managedFields belongs to before-first-apply', () => {
+  const m = fm();
+  const legacy = deploy({ replicas: 1 });
+  assert.throws(
+    () => m.apply(legacy, deploy({ replicas: 2 }), { manager: 'a', force: false, subresource: '' }),
+    (e: any) => e.code === 409 && e.message === 'Apply failed with 1 conflict: conflict with "before-first-apply" using apps/v1: .spec.replicas',
+  );
+  const same = m.apply(legacy, deploy({ replicas: 1 }), { manager: 'a', force: false, subresource: '' });
+  assert.deepEqual(Object.keys(entries(same)).sort(), ['a/Apply', 'before-first-apply/Update']);
+});
