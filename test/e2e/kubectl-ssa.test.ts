@@ -96,3 +96,25 @@ test('an object from client-side apply moves to server-side apply without confli
   const lastApplied = JSON.parse(live.metadata.annotations['kubectl.kubernetes.io/last-applied-configuration']);
   assert.equal(lastApplied.spec.replicas, 4, 'the last-applied annotation follows the server-side apply');
 });
+
+test('kubectl diff --server-side and apply --dry-run=server leave the object alone', async () => {
+  const before = await getJson('deployment', 'ssa');
+  const diff = await c.kubectl(['diff', '--server-side', '--force-conflicts', '-f', '-'], { input: JSON.stringify(deployment('ssa', 7)) });
+  assert.equal(diff.code, 1, diff.stderr);
+  assert.match(diff.stdout, /-  replicas: 5\n\+  replicas: 7/);
+  const dry = await mustKubectl(c, ['apply', '--server-side', '--force-conflicts', '--dry-run=server', '-f', '-'], { input: JSON.stringify(deployment('ssa', 7)) });
+  assert.match(dry, /serverside-applied \(server dry run\)/);
+  const after = await getJson('deployment', 'ssa');
+  assert.equal(after.metadata.resourceVersion, before.metadata.resourceVersion);
+});
+
+for (const version of ['1.29', '1.31', '1.33']) {
+  test(`kubectl ${version} applies server-side and reports conflicts`, async () => {
+    const name = `v${version.replace('.', '-')}`;
+    const out = await mustKubectl(c, ['apply', '--server-side', '-f', '-'], { version, input: JSON.stringify(deployment(name, 1)) });
+    assert.match(out, new RegExp(`deployment.apps/${name} serverside-applied`));
+    const r = await c.kubectl(['apply', '--server-side', '--field-manager=rival', '-f', '-'], { version, input: JSON.stringify(deployment(name, 2)) });
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /Apply failed with 1 conflict: conflict with "kubectl": \.spec\.replicas/);
+  });
+}
