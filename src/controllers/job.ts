@@ -5,7 +5,8 @@
 //     `batch.kubernetes.io/job-tracking` finalizer; a finished pod is first recorded in
 //     status.uncountedTerminatedPods, then its finalizer is removed, then it moves into the
 //     succeeded / failed counters (so a pod deleted later never changes the counts);
-//  2. decides whether the Job has failed (backoffLimit, activeDeadlineSeconds), succeeded
+//  2. decides whether the Job has failed (a podFailurePolicy FailJob rule, backoffLimit,
+//     activeDeadlineSeconds — failures an Ignore rule matches do not count), succeeded
 //     (completions, or Indexed completedIndexes) or is suspended, adding the interim
 //     FailureTarget / SuccessCriteriaMet condition and the final Failed / Complete one once no
 //     pod is still terminating;
@@ -16,7 +17,7 @@
 import { isStatusError } from '../api/errors.ts';
 import { labelSelectorFromObject, matches } from '../api/labels.ts';
 import { nowRfc3339 } from '../api/meta.ts';
-import type { Job, JobCondition, JobStatus } from '../api/types/batch-v1.ts';
+import type { Job, JobCondition, JobStatus, PodFailurePolicy, PodFailurePolicyRule } from '../api/types/batch-v1.ts';
 import type { Pod } from '../api/types/core-v1.ts';
 import type { SharedInformerFactory } from '../client/cache/informer-factory.ts';
 import type { DeletedFinalStateUnknown } from '../client/cache/deleted-final-state-unknown.ts';
@@ -159,13 +160,19 @@ export class JobController extends QueueController {
     // 1. Record newly finished pods in uncountedTerminatedPods (and completedIndexes) first.
     const newlySucceeded: Pod[] = [];
     const newlyFailed: Pod[] = [];
+    const ignored: Pod[] = [];
+    const policy = spec.podFailurePolicy;
     for (const pod of pods) {
       const uid = pod.metadata?.uid ?? '';
       if (!hasTrackingFinalizer(pod) || this.finalizerRemovals.has(uid)) continue;
       if (uncounted.succeeded.includes(uid) || uncounted.failed.includes(uid)) continue;
       if (pod.status?.phase === 'Succeeded') newlySucceeded.push(pod);
-      else if (pod.status?.phase === 'Failed' || pod.metadata?.deletionTimestamp) newlyFailed.push(pod);
+      else if (pod.status?.phase === 'Failed' && policy && matchPodFailurePolicy(policy, pod)?.action === 'Ignore') ignored.push(pod);
+      // With a podFailurePolicy a deleted pod counts only once it is Failed (its exit codes decide).
+      else if (pod.status?.phase === 'Failed' || (pod.metadata?.deletionTimestamp && !policy)) newlyFailed.push(pod);
     }
+    // Failures the policy ignores do not count: their finalizers just go.
+    await this.removeTrackingFinalizers(ignored);
     if (newlySucceeded.length + newlyFailed.length > 0) {
       for (const pod of newlySucceeded) {
         uncounted.succeeded.push(pod.metadata!.uid!);
@@ -262,6 +269,13 @@ export class JobController extends QueueController {
 
   private failureOf(job: Job, pods: Pod[], failed: number, now: Date): { reason: string; message: string } | undefined {
     const spec = job.spec!;
+    if (spec.podFailurePolicy) {
+      for (const pod of pods) {
+        if (pod.status?.phase !== 'Failed') continue;
+        const match = matchPodFailurePolicy(spec.podFailurePolicy, pod);
+        if (match?.action === 'FailJob') return { reason: 'PodFailurePolicy', message: match.message };
+      }
+    }
     const backoffLimit = spec.backoffLimit ?? 6;
     if (failed > backoffLimit || pastBackoffLimitOnFailure(job, pods)) {
       return { reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' };
@@ -473,6 +487,32 @@ function completionIndexOf(pod: Pod): number | undefined {
   const raw = pod.metadata?.annotations?.[JOB_COMPLETION_INDEX] ?? pod.metadata?.labels?.[JOB_COMPLETION_INDEX];
   if (raw === undefined || !/^\d+$/.test(raw)) return undefined;
   return Number(raw);
+}
+
+/**
+ * Upstream's matchPodFailurePolicy: the first rule matching the failed pod — by a non-zero exit
+ * code of a terminated container (optionally a named one), or by a pod condition — with the
+ * message a FailJob rule puts on the Job.
+ */
+export function matchPodFailurePolicy(policy: PodFailurePolicy, pod: Pod): { action: PodFailurePolicyRule['action']; message: string } | undefined {
+  const statuses = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
+  const where = `${pod.metadata?.namespace}/${pod.metadata?.name}`;
+  for (const [index, rule] of policy.rules.entries()) {
+    if (rule.onExitCodes) {
+      const req = rule.onExitCodes;
+      const hit = statuses.find((s) => {
+        const code = s.state?.terminated?.exitCode;
+        if (code === undefined || code === 0) return false;
+        if (req.containerName && req.containerName !== s.name) return false;
+        return req.operator === 'In' ? req.values.includes(code) : !req.values.includes(code);
+      });
+      if (hit) return { action: rule.action, message: `Container ${hit.name} for pod ${where} failed with exit code ${hit.state!.terminated!.exitCode} matching ${rule.action} rule at index ${index}` };
+    } else if (rule.onPodConditions) {
+      const cond = (pod.status?.conditions ?? []).find((c) => rule.onPodConditions!.some((p) => p.type === c.type && (p.status ?? 'True') === c.status));
+      if (cond) return { action: rule.action, message: `Pod ${where} has condition ${cond.type} matching ${rule.action} rule at index ${index}` };
+    }
+  }
+  return undefined;
 }
 
 /** `1,3-5,7` → {1,3,4,5,7}. */

@@ -157,6 +157,46 @@ test('activeDeadlineSeconds fails a running Job with DeadlineExceeded and delete
   assert.equal(failed.status.failed, 1, 'the deleted pod counts as failed before the Job is Failed');
 });
 
+async function failWithExitCode(name: string, exitCode: number): Promise<void> {
+  const pod = (await h.api.call('GET', `/api/v1/namespaces/default/pods/${name}`)).body;
+  pod.status = {
+    phase: 'Failed',
+    containerStatuses: [{ name: 'c', image: 'busybox', imageID: '', ready: false, restartCount: 0, state: { terminated: { exitCode, reason: 'Error' } } }],
+  };
+  const r = await h.api.call('PUT', `/api/v1/namespaces/default/pods/${name}/status`, pod);
+  assert.equal(r.status, 200, r.text);
+}
+
+test('podFailurePolicy: an Ignore rule does not count the failure; a FailJob rule fails the Job at once', async () => {
+  await createJob('policy', {
+    backoffLimit: 0,
+    podFailurePolicy: {
+      rules: [
+        { action: 'Ignore', onExitCodes: { operator: 'In', values: [42] } },
+        { action: 'FailJob', onExitCodes: { containerName: 'c', operator: 'In', values: [1] } },
+      ],
+    },
+  });
+  const first = await eventually('first pod', async () => (await activePods('policy'))[0]);
+  await failWithExitCode(first.metadata.name, 42);
+  const second = await eventually('a replacement for the ignored failure', async () => {
+    const p = (await activePods('policy'))[0];
+    return p && p.metadata.name !== first.metadata.name && p;
+  });
+  const mid = await getJob('policy');
+  assert.ok(!hasCondition(mid, 'Failed'), 'backoffLimit 0 not reached by an ignored failure');
+  assert.equal(mid.status.failed ?? 0, 0);
+
+  await failWithExitCode(second.metadata.name, 1);
+  const failed = await eventually('Failed by policy', async () => {
+    const j = await getJob('policy');
+    return hasCondition(j, 'Failed') && j;
+  });
+  const cond = failed.status.conditions.find((c: any) => c.type === 'Failed');
+  assert.equal(cond.reason, 'PodFailurePolicy');
+  assert.equal(cond.message, `Container c for pod default/${second.metadata.name} failed with exit code 1 matching FailJob rule at index 1`);
+});
+
 test('ttlSecondsAfterFinished deletes a finished Job once the TTL has passed', async () => {
   await createJob('short-lived', { ttlSecondsAfterFinished: 2 });
   const pod = await eventually('a pod', async () => (await activePods('short-lived'))[0]);
