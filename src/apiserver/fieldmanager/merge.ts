@@ -9,8 +9,8 @@ import type { ListNode, SchemaNode } from './type-schema.ts';
 
 export function mergeApplied(live: unknown, config: unknown, node: SchemaNode): unknown {
   if (config === undefined) return deepClone(live);
-  if (live === undefined || live === null) return deepClone(config);
-  if (!isGranular(node, live) || !isGranular(node, config)) return deepClone(config);
+  if (live === undefined || live === null) return withoutNulls(config);
+  if (!isGranular(node, live) || !isGranular(node, config)) return withoutNulls(config);
   if (Array.isArray(live)) return mergeList(live, config as unknown[], node as ListNode);
   const l = live as Record<string, unknown>;
   const c = config as Record<string, unknown>;
@@ -87,5 +87,14 @@ function mergeList(live: unknown[], config: unknown[], list: ListNode): unknown[
       li++;
     }
   }
+  return out;
+}
+
+/** A copy of a configuration value with its null fields left out (they mean "not set"). */
+function withoutNulls(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(withoutNulls);
+  if (v === null || typeof v !== 'object') return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) if (x !== null && x !== undefined) out[k] = withoutNulls(x);
   return out;
 }

@@ -179,3 +179,9 @@ test('an object with no managedFields belongs to before-first-apply', () => {
   const same = m.apply(legacy, deploy({ replicas: 1 }), { manager: 'a', force: false, subresource: '' });
   assert.deepEqual(Object.keys(entries(same)).sort(), ['a/Apply', 'before-first-apply/Update']);
 });
+
+test('nulls in the configuration unset fields and are never stored', () => {
+  const live = { spec: { replicas: 1, paused: true } };
+  const config = { spec: { paused: null, template: { metadata: { creationTimestamp: null, labels: { a: 'b' } } } } };
+  assert.deepEqual(mergeApplied(live, config, deploySchema), { spec: { replicas: 1, template: { metadata: { labels: { a: 'b' } } } } });
+});
