@@ -137,6 +137,13 @@ test('kubectl drives a CRD and its custom resources end to end', async () => {
   assert.match(await mustKubectl(c, ['scale', 'crontab', 'my-cron', '--replicas=3']), /crontab.stable.example.com\/my-cron scaled/);
   assert.equal(await mustKubectl(c, ['get', 'crontab', 'my-cron', '-o', 'jsonpath={.spec.replicas}']), '3');
 
+  // label, annotate and server-side apply work on custom resources
+  assert.match(await mustKubectl(c, ['label', 'crontab', 'my-cron', 'tier=batch']), /crontab.stable.example.com\/my-cron labeled/);
+  assert.match(await mustKubectl(c, ['annotate', 'crontab', 'my-cron', 'note=hi']), /crontab.stable.example.com\/my-cron annotated/);
+  assert.match(await mustKubectl(c, ['get', 'crontabs', '-l', 'tier=batch', '-o', 'name']), /^crontab.stable.example.com\/my-cron$/m);
+  assert.match(await mustKubectl(c, ['apply', '--server-side', '--field-manager=ssa-test', '-f', '-'], { input: cron('ssa-cron', '  cronSpec: "* * * * *"') }), /crontab.stable.example.com\/ssa-cron serverside-applied/);
+  assert.match(await mustKubectl(c, ['delete', 'crontab', 'ssa-cron']), /deleted/);
+
   // api-resources and describe see it like any other resource
   assert.match(await mustKubectl(c, ['api-resources', '--api-group=stable.example.com']), /crontabs\s+ct\s+stable\.example\.com\/v1\s+true\s+CronTab/);
   const described = await mustKubectl(c, ['describe', 'crontab', 'my-cron']);
