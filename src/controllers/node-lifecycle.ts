@@ -326,6 +326,19 @@ export class NodeLifecycleController extends QueueController {
       }
       this.recorder.event(pod, 'Normal', 'TaintManagerEviction', `Marking for deletion Pod ${pod.metadata?.namespace}/${pod.metadata?.name}`);
       try {
+        await updateWithRetry<Pod>(
+          this.client,
+          resources.pods,
+          pod.metadata?.namespace,
+          pod.metadata!.name!,
+          (fresh) => {
+            if (fresh.metadata?.uid !== pod.metadata?.uid) return false;
+            const conditions = (fresh.status?.conditions ?? []).filter((c) => c.type !== 'DisruptionTarget');
+            conditions.push({ type: 'DisruptionTarget', status: 'True', reason: 'DeletionByTaintManager', message: 'Taint manager: deleting due to NoExecute taint', lastTransitionTime: nowRfc3339(new Date(now)) });
+            fresh.status = { ...(fresh.status ?? {}), conditions };
+          },
+          'status',
+        );
         await this.client.delete(resources.pods, pod.metadata!.name!, { namespace: pod.metadata?.namespace, preconditions: { uid: pod.metadata?.uid } });
       } catch (err) {
         if (!isStatusError(err, 'NotFound') && !isStatusError(err, 'Conflict')) throw err;

@@ -116,7 +116,11 @@ test('a node whose heartbeat stops turns Unknown, is tainted unreachable, its po
   assert.ok(tainted.spec.taints.find((t: any) => t.effect === 'NoExecute').timeAdded);
   await eventually('pods on n2 not Ready', async () => (await getPod('patient')).status.conditions.find((c: any) => c.type === 'Ready').status === 'False');
 
-  await eventually('short toleration ran out: pod deleted', async () => !!(await getPod('short')).metadata.deletionTimestamp, 10_000);
+  const evicted = await eventually('short toleration ran out: pod deleted', async () => {
+    const p = await getPod('short');
+    return !!p.metadata.deletionTimestamp && p;
+  }, 10_000);
+  assert.equal(evicted.status.conditions.find((c: any) => c.type === 'DisruptionTarget')?.reason, 'DeletionByTaintManager');
   const patient = await getPod('patient');
   assert.equal(patient.metadata.deletionTimestamp, undefined, 'the default 300 s toleration has not run out');
   const elsewhere = await getPod('elsewhere');
