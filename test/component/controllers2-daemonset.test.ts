@@ -124,3 +124,45 @@ test('OnDelete leaves old pods alone until they are deleted', async () => {
   const replaced = await eventually('replacement with the new template', async () => (await dsPods('manual')).find((p) => p.spec.containers[0].image === 'agent:2'));
   assert.equal(targetNodeOf(replaced), targetNodeOf(before[0]));
 });
+
+test('RollingUpdate with maxSurge 1 starts the new pod beside the old one and removes the old once the new is ready', async () => {
+  await createNode('s1', { pool: 'surge' });
+  await createNode('s2', { pool: 'surge' });
+  const r = await h.api.call(
+    'POST',
+    '/apis/apps/v1/namespaces/default/daemonsets',
+    daemonSet('surger', { nodeSelector: { pool: 'surge' } }, { updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } } }),
+  );
+  assert.equal(r.status, 201, r.text);
+  const initial = await eventually('2 pods', async () => {
+    const p = await dsPods('surger');
+    return p.length === 2 && p;
+  });
+  for (const p of initial) await setPodPhase(h.api, 'default', p.metadata.name, 'Running');
+  await eventually('2 ready', async () => (await getDs('surger')).status?.numberReady === 2);
+  const ds = await getDs('surger');
+  ds.spec.template.spec.containers[0].image = 'agent:2';
+  assert.equal((await h.api.call('PUT', '/apis/apps/v1/namespaces/default/daemonsets/surger', ds)).status, 200);
+
+  const surged = await eventually('a node running old and new side by side', async () => {
+    const pods = await dsPods('surger');
+    const fresh = pods.filter((p) => p.spec.containers[0].image === 'agent:2');
+    return pods.length === 3 && fresh.length === 1 && fresh[0];
+  });
+  const node = targetNodeOf(surged);
+  await new Promise((res) => setTimeout(res, 300));
+  assert.equal((await dsPods('surger')).filter((p) => targetNodeOf(p) === node).length, 2, 'the old pod stays until the new one is ready');
+  let minReadyNodes = 2;
+  await eventually(
+    'all pods new and ready',
+    async () => {
+      const pods = await dsPods('surger');
+      const readyNodes = new Set(pods.filter((p) => p.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True')).map(targetNodeOf));
+      minReadyNodes = Math.min(minReadyNodes, readyNodes.size);
+      for (const p of pods) if (p.status?.phase !== 'Running') await setPodPhase(h.api, 'default', p.metadata.name, 'Running');
+      return pods.length === 2 && pods.every((p) => p.spec.containers[0].image === 'agent:2') && readyNodes.size === 2;
+    },
+    20_000,
+  );
+  assert.equal(minReadyNodes, 2, 'every node kept a ready pod throughout');
+});
