@@ -363,3 +363,20 @@ test('a CRD update takes effect live: stored objects read with new defaults, dro
   assert.equal(again.status, 400);
   assert.match(again.body.message, /strict decoding error: unknown field "spec.image"/);
 });
+
+test('CRDs in protected groups need approval and never replace a built-in resource', async () => {
+  const crd = cronTabCrd({ plural: 'storageclasses', kind: 'StorageClass', group: 'storage.k8s.io' });
+  const refused = await s.call('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd);
+  assert.equal(refused.status, 422);
+  assert.equal(refused.body.details.causes[0].field, 'metadata.annotations[api-approved.kubernetes.io]');
+  crd.metadata.annotations = { 'api-approved.kubernetes.io': 'https://github.com/kubernetes/kubernetes/pull/1' };
+  assert.equal((await s.call('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd)).status, 201);
+  const got = await waitFor(async () => {
+    const c = (await s.call('GET', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/storageclasses.storage.k8s.io')).body;
+    return c.status?.conditions?.length >= 2 && c;
+  });
+  const cond = Object.fromEntries(got.status.conditions.map((c: any) => [c.type, c]));
+  assert.equal(cond.NamesAccepted.reason, 'PluralConflict');
+  const builtin = await s.call('POST', '/apis/storage.k8s.io/v1/storageclasses', { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'fast' }, provisioner: 'x' });
+  assert.equal(builtin.status, 201, builtin.text);
+});

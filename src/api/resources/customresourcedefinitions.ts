@@ -11,6 +11,13 @@ import { NAME_COLUMN, createdAt } from './table-format.ts';
 export const CRD_GROUP = 'apiextensions.k8s.io';
 export const CRD_CLEANUP_FINALIZER = 'customresourcecleanup.apiextensions.k8s.io';
 
+const API_APPROVAL_ANNOTATION = 'api-approved.kubernetes.io';
+
+/** Groups under k8s.io and kubernetes.io are the Kubernetes project's; CRDs there need approval. */
+function isProtectedGroup(group: string): boolean {
+  return group === 'k8s.io' || group === 'kubernetes.io' || group.endsWith('.k8s.io') || group.endsWith('.kubernetes.io');
+}
+
 const COLUMN_TYPES = ['integer', 'number', 'string', 'boolean', 'date'];
 const SCHEMA_TYPES = ['object', 'array', 'string', 'integer', 'number', 'boolean'];
 
@@ -120,6 +127,10 @@ export function validateCustomResourceDefinition(crd: any): FieldError[] {
   else {
     for (const m of isDNS1123Subdomain(group)) errs.push(fieldError.invalid('spec.group', group, m));
     if (!group.includes('.')) errs.push(fieldError.invalid('spec.group', group, 'should be a domain with at least one dot'));
+    const annotation = crd.metadata?.annotations?.[API_APPROVAL_ANNOTATION];
+    if (isProtectedGroup(group) && !annotation) {
+      errs.push(fieldError.required(`metadata.annotations[${API_APPROVAL_ANNOTATION}]`, `protected groups must have approval annotation "${API_APPROVAL_ANNOTATION}", see https://github.com/kubernetes/enhancements/pull/1111`));
+    }
   }
   const plural = spec.names?.plural;
   if (crd.metadata?.name && crd.metadata.name !== `${plural}.${group}`) {

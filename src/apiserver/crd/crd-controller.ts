@@ -155,6 +155,12 @@ export class CrdController {
   /** Names another established CRD of the same group already uses, upstream's NamesAccepted check. */
   private namesConflict(crd: any): { reason: string; message: string } | undefined {
     const names = crd.spec.names ?? {};
+    // A resource the server serves already (built in) is never replaced by a CRD.
+    const mine = new Set(this.installed.get(crd.metadata.name)?.versions.map((v) => v.def));
+    for (const v of crd.spec.versions ?? []) {
+      const served = this.host.registry.lookup(crd.spec.group, v.name, names.plural);
+      if (served && !mine.has(served) && !this.isCustom(served)) return { reason: 'PluralConflict', message: `"${names.plural}" is already in use` };
+    }
     for (const e of this.crds.cache.list()) {
       const other = e.obj;
       if (other.metadata.name === crd.metadata.name || other.spec?.group !== crd.spec.group) continue;
@@ -167,6 +173,11 @@ export class CrdController {
       if (taken.listKind && taken.listKind === names.listKind) return { reason: 'ListKindConflict', message: `"${names.listKind}" is already in use` };
     }
     return undefined;
+  }
+
+  private isCustom(def: ResourceDefinition): boolean {
+    for (const entry of this.installed.values()) if (entry.versions.some((v) => v.def === def)) return true;
+    return false;
   }
 
   /** Serves the CRD's versions; rebuilds them only when its spec (or accepted names) changed. */
