@@ -239,7 +239,7 @@ export function keyElement(fields: Record<string, unknown>): string {
   return 'k:' + JSON.stringify(sorted);
 }
 
-const KIND_ORDER: Record<string, number> = { 'f:': 0, 'v:': 1, 'k:': 2, 'i:': 3 };
+const KIND_ORDER: Record<string, number> = { 'f:': 0, 'k:': 1, 'v:': 2, 'i:': 3 };
 
 function sortedKeys(m: Map<string, FieldSet>): string[] {
   return [...m.keys()].sort((a, b) => {
