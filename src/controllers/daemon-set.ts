@@ -166,8 +166,10 @@ export class DaemonSetController extends QueueController {
       for (const node of nodes) {
         const nodeName = node.metadata!.name!;
         const { shouldRun, shouldContinueRunning } = nodeShouldRunDaemonPod(node, ds);
-        const here = (byNode.get(nodeName) ?? []).filter((p) => !p.metadata?.deletionTimestamp);
-        if (shouldRun && here.length === 0) {
+        const all = byNode.get(nodeName) ?? [];
+        const here = all.filter((p) => !p.metadata?.deletionTimestamp);
+        // A pod still terminating on the node holds its place until it is gone, as upstream.
+        if (shouldRun && all.length === 0) {
           toCreate.push(nodeName);
         } else if (shouldContinueRunning) {
           const running: Pod[] = [];
