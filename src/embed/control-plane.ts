@@ -10,9 +10,8 @@ import { join } from 'node:path';
 import type { Component, ControlPlaneConfig, ControlPlaneContext } from '../cli/server.ts';
 import type { Pki } from '../apiserver/auth/pki.ts';
 import type { Store } from '../storage/store.ts';
-import { builtinComponents, type BuiltinComponentOptions } from './components.ts';
+import type { BuiltinComponentOptions } from './components.ts';
 import { embeddedPki } from './certificates.ts';
-import { embeddedKubeconfig } from './kubeconfig.ts';
 
 export interface ControlPlaneOptions extends BuiltinComponentOptions {
   /** Default: a SQLite file in the control plane's temp dir. `{ sqlitePath }` keeps its data after stop(). */
@@ -67,15 +66,16 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
   try {
     const extraComponents = options.components ?? [];
     const wantsComponents = extraComponents.length > 0 || Boolean(options.controllers || options.scheduler || options.simNodes);
-    // Independent and mostly I/O: loading the API server's modules, reading the cached
-    // certificates and making the temp dir overlap.
-    const [{ startApiServer }, { openStore }, { createAuthenticator }, pki, dataDir, components] = await Promise.all([
+    // Nothing heavy is loaded at import time. Independent and mostly I/O: loading the API
+    // server's modules, reading the cached certificates and making the temp dir overlap.
+    const [{ startApiServer }, { openStore }, { createAuthenticator }, { embeddedKubeconfig }, pki, dataDir, components] = await Promise.all([
       import('../apiserver/server.ts'),
       import('../storage/open.ts'),
       import('../apiserver/auth/authn.ts'),
+      import('./kubeconfig.ts'),
       !options.insecure || wantsComponents ? embeddedPki() : Promise.resolve(undefined),
       mkdtemp(join(tmpdir(), 'k8ts-embed-')),
-      builtinComponents(options),
+      wantsComponents ? import('./components.ts').then(({ builtinComponents }) => builtinComponents(options)) : Promise.resolve([]),
     ]);
     cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
 

@@ -275,3 +275,12 @@ test('with controllers, the scheduler and simulated nodes, a Deployment gets run
     await cp.stop();
   }
 });
+
+test('the README example is exactly the code of test/component/client-node-readme.test.ts', async () => {
+  const root = new URL('../../', import.meta.url);
+  const readme = await readFile(new URL('README.md', root), 'utf8');
+  const section = readme.split('\n## Embedding the control plane in your tests\n')[1];
+  assert.ok(section, 'README has the section');
+  const example = /```ts\n([\s\S]*?)```/.exec(section)?.[1];
+  assert.equal(example, await readFile(new URL('test/component/client-node-readme.test.ts', root), 'utf8'));
+});
