@@ -12,7 +12,7 @@ import { ResourceRegistry } from './resource-registry.ts';
 import { GenericStore, type ResourceHooks } from './registry/generic-store.ts';
 import { parseRequestInfo, type ResourceRequestInfo } from './request-info.ts';
 import { negotiate } from './negotiation.ts';
-import { writeBytes, writeError, writeJson, toStatusError } from './responses.ts';
+import { writeBytes, writeError, writeJson, toStatusError, setWarnings } from './responses.ts';
 import { Discovery, AGGREGATED_V2, AGGREGATED_V2BETA1, wantsAggregated } from './discovery.ts';
 import { runHealth, type HealthCheck } from './health.ts';
 import { recordRequest, inflight, renderMetrics, METRICS_CONTENT_TYPE } from './metrics.ts';
@@ -210,6 +210,11 @@ export class ApiServer {
       warnings: [],
       userAgent: req.headers['user-agent'],
     };
+    const deprecation = this.crdController.deprecationWarning(def);
+    if (deprecation) {
+      ctx.warnings.push(deprecation);
+      setWarnings(res, ctx.warnings);
+    }
     const r: ApiRequest = { req, res, info, query, def, store, ctx, negotiated: negotiate(req.headers.accept) };
     if (!def.namespaced && info.namespace) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
     const allowed = def.verbs;

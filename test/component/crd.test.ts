@@ -380,3 +380,16 @@ test('CRDs in protected groups need approval and never replace a built-in resour
   const builtin = await s.call('POST', '/apis/storage.k8s.io/v1/storageclasses', { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'fast' }, provisioner: 'x' });
   assert.equal(builtin.status, 201, builtin.text);
 });
+
+test('requests to a deprecated version carry a deprecation warning', async () => {
+  const crd = cronTabCrd({ plural: 'olds', kind: 'Old', group: 'old.example.com' });
+  crd.spec.versions[1].deprecated = true;
+  await s.call('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd);
+  const beta = '/apis/old.example.com/v1beta1/namespaces/default/olds';
+  await waitFor(async () => (await s.call('GET', beta)).status === 200);
+  const r = await s.call('GET', beta);
+  assert.equal(r.headers.get('warning'), '299 - "old.example.com/v1beta1 Old is deprecated; use old.example.com/v1 Old"');
+  const created = await s.call('POST', beta, { ...cronTab('o', { bogus: 1 }), apiVersion: 'old.example.com/v1beta1', kind: 'Old' });
+  assert.equal(created.headers.get('warning'), '299 - "old.example.com/v1beta1 Old is deprecated; use old.example.com/v1 Old", 299 - "unknown field \\"spec.bogus\\""');
+  assert.equal((await s.call('GET', '/apis/old.example.com/v1/namespaces/default/olds')).headers.get('warning'), null);
+});

@@ -11,6 +11,7 @@ import { deepEqual } from '../../api/patch/json-value.ts';
 import { nowRfc3339 } from '../../api/meta.ts';
 import { CRD_CLEANUP_FINALIZER, customresourcedefinitions } from '../../api/resources/customresourcedefinitions.ts';
 import { setCustomResourceSchema } from '../../api/openapi/resource-types.ts';
+import { getType } from '../../api/schema/registry.ts';
 import { strictDecodingMessage, unknownFieldMessage } from '../../api/schema/validate.ts';
 import type { ResourceRegistry } from '../resource-registry.ts';
 import { GenericStore, type ResourceHooks } from '../registry/generic-store.ts';
@@ -171,6 +172,16 @@ export class CrdController {
       for (const s of names.shortNames ?? []) if (used.has(s)) return { reason: 'ShortNamesConflict', message: `"${s}" is already in use` };
       if (taken.kind && taken.kind === names.kind) return { reason: 'KindConflict', message: `"${names.kind}" is already in use` };
       if (taken.listKind && taken.listKind === names.listKind) return { reason: 'ListKindConflict', message: `"${names.listKind}" is already in use` };
+    }
+    return undefined;
+  }
+
+  /** The Warning for requests to a deprecated custom resource version, if `def` is one. */
+  deprecationWarning(def: ResourceDefinition): string | undefined {
+    if (getType(def.typeName)) return undefined;
+    for (const entry of this.installed.values()) {
+      const v = entry.versions.find((x) => x.def === def);
+      if (v) return v.deprecationWarning;
     }
     return undefined;
   }

@@ -14,6 +14,7 @@ import { pruneUnknownFields } from './schema-pruning.ts';
 import { applyCustomResourceDefaults } from './schema-defaulting.ts';
 import { printerColumnsTable } from './printer-columns.ts';
 import { getAtPath, parseSimpleJsonPath } from './jsonpath.ts';
+import { compareVersions } from '../resource-registry.ts';
 
 export interface CustomResourceVersion {
   def: ResourceDefinition;
@@ -29,6 +30,21 @@ export interface CustomResourceVersion {
    * this version's schema. Returns whether it changed anything; undefined when nothing is to do.
    */
   onRead?: (obj: any) => boolean;
+  /** The Warning every request to a deprecated version gets. */
+  deprecationWarning?: string;
+}
+
+/** Upstream's default: `g/v1beta1 Kind is deprecated; use g/v1 Kind` (the newest served, non-deprecated version). */
+function deprecationWarning(spec: any, v: any): string | undefined {
+  if (!v.deprecated) return undefined;
+  if (typeof v.deprecationWarning === 'string') return v.deprecationWarning;
+  const kind = spec.names?.kind;
+  const msg = `${spec.group}/${v.name} ${kind} is deprecated`;
+  const newer = (spec.versions ?? [])
+    .filter((o: any) => o.served && !o.deprecated && compareVersions(v.name, o.name) > 0)
+    .map((o: any) => o.name as string)
+    .sort(compareVersions);
+  return newer.length ? `${msg}; use ${spec.group}/${newer[0]} ${kind}` : msg;
 }
 
 /** Upstream's OpenAPI name for a CR type: the group reversed, then version and kind. */
@@ -116,7 +132,15 @@ export function customResourceVersions(crd: any): CustomResourceVersion[] {
         fieldSelectors: selectableFields(v.selectableFields),
       },
     };
-    out.push({ def, schema, apiVersion: `${group}/${v.name}`, storageApiVersion, prunedFields, onRead: schema ? readTransform(schema) : undefined });
+    out.push({
+      def,
+      schema,
+      apiVersion: `${group}/${v.name}`,
+      storageApiVersion,
+      prunedFields,
+      onRead: schema ? readTransform(schema) : undefined,
+      deprecationWarning: deprecationWarning(spec, v),
+    });
   }
   return out;
 }
