@@ -95,6 +95,10 @@ test('an object from client-side apply moves to server-side apply without confli
   assert.equal(csa?.fieldsV1?.['f:spec']?.['f:replicas'], undefined, 'client-side apply no longer owns .spec.replicas');
   const lastApplied = JSON.parse(live.metadata.annotations['kubectl.kubernetes.io/last-applied-configuration']);
   assert.equal(lastApplied.spec.replicas, 4, 'the last-applied annotation follows the server-side apply');
+
+  // And back to client-side apply, which diffs against that annotation.
+  assert.match(await mustKubectl(c, ['apply', '-f', '-'], { input: JSON.stringify(deployment('migrate', 6)) }), /deployment.apps\/migrate configured/);
+  assert.equal((await getJson('deployment', 'migrate')).spec.replicas, 6);
 });
 
 test('kubectl diff --server-side and apply --dry-run=server leave the object alone', async () => {
