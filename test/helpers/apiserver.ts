@@ -1,11 +1,7 @@
 // A real API server on a temp SQLite file, plain HTTP on a free loopback port, for component
-// tests that speak HTTP directly.
+// tests that speak HTTP directly: the embeddable control plane with `insecure: true`.
 
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { openStore } from '../../src/storage/open.ts';
-import { startApiServer } from '../../src/apiserver/server.ts';
+import { startControlPlane } from '../../src/index.ts';
 import type { Store } from '../../src/storage/store.ts';
 
 export interface TestApiServer {
@@ -17,9 +13,7 @@ export interface TestApiServer {
 }
 
 export async function startTestApiServer(): Promise<TestApiServer> {
-  const dir = await mkdtemp(join(tmpdir(), 'k8ts-api-'));
-  const store = await openStore({ sqlitePath: join(dir, 'state.db'), compaction: false });
-  const server = await startApiServer({ store, port: 0 });
+  const server = await startControlPlane({ insecure: true });
   const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
     const init: RequestInit = { method, headers: { ...headers } };
     if (body !== undefined) {
@@ -36,14 +30,5 @@ export async function startTestApiServer(): Promise<TestApiServer> {
     }
     return { status: res.status, body: parsed, headers: res.headers, text };
   };
-  return {
-    url: server.url,
-    store,
-    call,
-    stop: async () => {
-      await server.close();
-      await store.close();
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
+  return { url: server.url, store: server.store, call, stop: server.stop };
 }
