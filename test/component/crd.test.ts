@@ -86,6 +86,7 @@ test('OpenAPI v3 publishes the version schema with ObjectMeta and merge patch ty
   const schema = doc.components.schemas['com.example.stable.v1.CronTab'];
   assert.equal(schema.properties.spec.properties.cronSpec.type, 'string');
   assert.equal(schema.properties.spec.properties.replicas.maximum, 10);
+  assert.deepEqual(schema.properties.spec.properties.port.anyOf, [{ type: 'integer' }, { type: 'string' }]);
   assert.deepEqual(schema.properties.metadata.allOf, [{ $ref: '#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta' }]);
   assert.ok(doc.components.schemas['io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta']);
   assert.deepEqual(schema['x-kubernetes-group-version-kind'], [{ group: CRONTAB_GROUP, version: 'v1', kind: 'CronTab' }]);

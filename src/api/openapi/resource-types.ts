@@ -42,8 +42,21 @@ export function needsObjectMeta(defs: ResourceDefinition[]): boolean {
   return defs.some((d) => customSchemas.has(d));
 }
 
+/** int-or-string fields are published with their two alternatives, as upstream does. */
+function withIntOrString(schema: unknown): unknown {
+  if (schema === null || typeof schema !== 'object' || Array.isArray(schema)) return schema;
+  const out: Schema = { ...(schema as Schema) };
+  const props = out.properties as Record<string, unknown> | undefined;
+  if (props) out.properties = Object.fromEntries(Object.entries(props).map(([k, v]) => [k, withIntOrString(v)]));
+  for (const k of ['items', 'additionalProperties', 'not']) if (k in out) out[k] = withIntOrString(out[k]);
+  for (const k of ['allOf', 'anyOf', 'oneOf']) if (Array.isArray(out[k])) out[k] = (out[k] as unknown[]).map(withIntOrString);
+  if (out['x-kubernetes-int-or-string'] === true && !out.anyOf) out.anyOf = [{ type: 'integer' }, { type: 'string' }];
+  return out;
+}
+
 /** A CRD schema as upstream publishes it: apiVersion, kind and metadata (ObjectMeta) added at the root. */
-function publishedSchema(schema: Schema): Schema {
+function publishedSchema(original: Schema): Schema {
+  const schema = withIntOrString(original) as Schema;
   const own = (schema.properties ?? {}) as Record<string, Schema>;
   const { metadata: _m, apiVersion: _a, kind: _k, ...rest } = own;
   return {
