@@ -1,5 +1,5 @@
 // A control plane inside the calling process, for tests of operators and other clients:
-// a real API server on a free loopback port over a temp SQLite file (or memory), with TLS
+// a real API server on a free loopback port over SQLite in memory (or a file), with TLS
 // and an admin client-certificate kubeconfig, optionally with the controller manager,
 // the scheduler and simulated nodes. What envtest does with etcd and kube-apiserver
 // binaries, without binaries and in well under a second.
@@ -14,7 +14,11 @@ import type { BuiltinComponentOptions } from './components.ts';
 import { embeddedPki } from './certificates.ts';
 
 export interface ControlPlaneOptions extends BuiltinComponentOptions {
-  /** Default: a SQLite file in the control plane's temp dir. `{ sqlitePath }` keeps its data after stop(). */
+  /**
+   * Default 'memory' (SQLite in memory: the same store, without the fsyncs that make every
+   * write durable). 'temp-file': a SQLite file in the temp dir; `{ sqlitePath }`: that file,
+   * kept after stop().
+   */
   storage?: 'memory' | 'temp-file' | { sqlitePath: string };
   /** Plain HTTP without authentication (every request is a cluster admin); default false: HTTPS with a client certificate. */
   insecure?: boolean;
@@ -35,7 +39,7 @@ export interface EmbeddedControlPlane {
   kubeconfig: string;
   /** The same kubeconfig as a file (for kubectl and other processes). */
   kubeconfigPath: string;
-  /** Temp dir holding the kubeconfig (and the SQLite file by default); removed by stop(). */
+  /** Temp dir holding the kubeconfig (and the SQLite file with storage 'temp-file'); removed by stop(). */
   dataDir: string;
   /** The store under the API server, for tests that look beneath the API. */
   store: Store;
@@ -48,7 +52,7 @@ const DEFAULT_NODE_PORT_RANGE = '30000-32767';
 
 export async function startControlPlane(options: ControlPlaneOptions = {}): Promise<EmbeddedControlPlane> {
   const log = options.log ?? (() => {});
-  const storage = options.storage ?? 'temp-file';
+  const storage = options.storage ?? 'memory';
   const cleanups: Array<() => Promise<void>> = [];
   let stopped = false;
   const stop = async () => {

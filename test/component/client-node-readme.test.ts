@@ -8,7 +8,7 @@ let kc: KubeConfig;
 let core: CoreV1Api;
 
 before(async () => {
-  cluster = await startControlPlane(); // API server on a free port, temp SQLite file, TLS
+  cluster = await startControlPlane(); // API server on a free port, in memory, TLS
   kc = new KubeConfig();
   kc.loadFromString(cluster.kubeconfig);
   core = kc.makeApiClient(CoreV1Api);

@@ -88,7 +88,7 @@ test('answers /readyz with 200 as soon as startControlPlane resolves, over HTTPS
 });
 
 test('a request without a client certificate is refused with 401', async () => {
-  const cp = await startControlPlane({ storage: 'memory' });
+  const cp = await startControlPlane();
   try {
     const answer = await httpsCall(clientConfig(cp), 'GET', '/api/v1/namespaces', undefined, true);
     assert.equal(answer.status, 401);
@@ -99,7 +99,7 @@ test('a request without a client certificate is refused with 401', async () => {
 });
 
 test('the kubeconfig file holds the kubeconfig string and only its owner may read it', async () => {
-  const cp = await startControlPlane({ storage: 'memory' });
+  const cp = await startControlPlane();
   try {
     assert.equal(await readFile(cp.kubeconfigPath, 'utf8'), cp.kubeconfig);
     assert.equal(statSync(cp.kubeconfigPath).mode & 0o777, 0o600);
@@ -112,7 +112,7 @@ test('the kubeconfig file holds the kubeconfig string and only its owner may rea
 });
 
 test('insecure: true serves plain HTTP where every request is a cluster admin', async () => {
-  const cp = await startControlPlane({ insecure: true, storage: 'memory' });
+  const cp = await startControlPlane({ insecure: true });
   try {
     assert.match(cp.url, /^http:\/\/127\.0\.0\.1:\d+$/);
     const config = clientConfig(cp);
@@ -130,7 +130,7 @@ test('insecure: true serves plain HTTP where every request is a cluster admin', 
 });
 
 test('two control planes in one process keep separate data and share the cached CA', async () => {
-  const [a, b] = await Promise.all([startControlPlane({ storage: 'memory' }), startControlPlane()]);
+  const [a, b] = await Promise.all([startControlPlane(), startControlPlane({ storage: 'temp-file' })]);
   try {
     assert.notEqual(a.url, b.url);
     const ca = (cp: EmbeddedControlPlane) => parseYaml(cp.kubeconfig).clusters[0].cluster['certificate-authority-data'];
@@ -187,19 +187,20 @@ test('storage { sqlitePath } writes the given file and leaves it after stop()', 
   }
 });
 
-test('by default the store is a SQLite file in the temp dir; with storage: memory there is no file', async () => {
-  const onTempFile = await startControlPlane();
-  assert.ok(existsSync(join(onTempFile.dataDir, 'state.db')));
-  await onTempFile.stop();
-  assert.equal(existsSync(onTempFile.dataDir), false);
-
-  const inMemory = await startControlPlane({ storage: 'memory' });
+test('by default the store is in memory; storage: temp-file puts a SQLite file in the temp dir', async () => {
+  const inMemory = await startControlPlane();
   assert.equal(existsSync(join(inMemory.dataDir, 'state.db')), false);
   await inMemory.stop();
+
+  const onTempFile = await startControlPlane({ storage: 'temp-file' });
+  assert.equal((await httpsCall(clientConfig(onTempFile), 'POST', '/api/v1/namespaces/default/configmaps', configMap('on-disk'))).status, 201);
+  assert.ok(statSync(join(onTempFile.dataDir, 'state.db')).size > 0);
+  await onTempFile.stop();
+  assert.equal(existsSync(onTempFile.dataDir), false);
 });
 
 test('stop() closes the port and removes the temp dir; a second stop() does nothing', async () => {
-  const cp = await startControlPlane({ storage: 'memory' });
+  const cp = await startControlPlane();
   assert.equal(await portRefuses(cp.url), false);
   await cp.stop();
   assert.equal(await portRefuses(cp.url), true);
@@ -221,7 +222,7 @@ test('a component starts with a context that reaches the API server and stops be
       };
     },
   };
-  const cp = await startControlPlane({ storage: 'memory', components: [probe] });
+  const cp = await startControlPlane({ components: [probe] });
   await cp.stop();
   assert.deepEqual(calls, ['start 200 true', 'stop 200']);
 });
@@ -235,14 +236,14 @@ test('a component that fails to start fails startControlPlane and leaves nothing
       throw new Error('broken on purpose');
     },
   };
-  await assert.rejects(startControlPlane({ storage: 'memory', components: [broken] }), /broken on purpose/);
+  await assert.rejects(startControlPlane({ components: [broken] }), /broken on purpose/);
   assert.ok(seen);
   assert.equal(await portRefuses(seen.url), true);
   assert.equal(existsSync(seen.dataDir), false);
 });
 
 test('with controllers, the scheduler and simulated nodes, a Deployment gets running pods on the simulated nodes', async () => {
-  const cp = await startControlPlane({ storage: 'memory', controllers: true, scheduler: true, simNodes: 2 });
+  const cp = await startControlPlane({ controllers: true, scheduler: true, simNodes: 2 });
   try {
     const config = clientConfig(cp);
     const deployment = {

@@ -13,7 +13,7 @@ export interface TestApiServer {
 }
 
 export async function startTestApiServer(): Promise<TestApiServer> {
-  const server = await startControlPlane({ insecure: true });
+  const server = await startControlPlane({ insecure: true, storage: 'temp-file' });
   const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
     const init: RequestInit = { method, headers: { ...headers } };
     if (body !== undefined) {
