@@ -23,12 +23,10 @@ import type { RestClient } from '../client/rest-client.ts';
 import { resources } from '../client/resources.ts';
 import { CONTROLLER_REVISION_HASH_LABEL, ensureRevision, revisionHash, revisionsOf, truncateHistory } from './controller-revision.ts';
 import {
-  adopt,
   canonicalJson,
   controllerRefOf,
   isPodAvailable,
   isPodReady,
-  newControllerRef,
   objectOf,
   podKey,
   QueueController,
@@ -37,7 +35,7 @@ import {
   type ControllerConfig,
 } from './controller-utils.ts';
 import { UIDTrackingExpectations } from './expectations.ts';
-import { podFromTemplate } from './pod-template.ts';
+import { claimPods, podFromTemplate } from './pod-template.ts';
 
 const DS_KIND = { apiVersion: 'apps/v1', kind: 'DaemonSet' };
 const BURST_REPLICAS = 250;
@@ -153,7 +151,7 @@ export class DaemonSetController extends QueueController {
     const { revision: current, collisionCount } = await ensureRevision(this.client, ds, DS_KIND, ds.spec.template, history, ds.status?.collisionCount ?? 0);
     const hash = revisionHash(current);
 
-    const pods = await this.claimPods(ds, selector);
+    const pods = await claimPods(this.client, ds, DS_KIND, selector, this.pods.lister().namespace(namespace).list());
     const nodes = this.nodes.lister().list();
     const byNode = groupByNode(pods);
 
@@ -230,28 +228,6 @@ export class DaemonSetController extends QueueController {
       .namespace(ds.metadata?.namespace ?? '')
       .list((labels) => matches(selector, labels))
       .filter((p) => controllerRefOf(p)?.uid === ds.metadata?.uid);
-  }
-
-  /** Our pods, adopting matching orphans (upstream's ClaimPods, without release). */
-  private async claimPods(ds: DaemonSet, selector: ReturnType<typeof labelSelectorFromObject>): Promise<Pod[]> {
-    const candidates = this.pods
-      .lister()
-      .namespace(ds.metadata?.namespace ?? '')
-      .list((labels) => matches(selector, labels));
-    const owned: Pod[] = [];
-    for (const pod of candidates) {
-      const ref = controllerRefOf(pod);
-      if (ref?.uid === ds.metadata?.uid) owned.push(pod);
-      else if (!ref && !pod.metadata?.deletionTimestamp) {
-        try {
-          await adopt(this.client, resources.pods, pod, newControllerRef(ds, DS_KIND.apiVersion, DS_KIND.kind));
-          owned.push(pod);
-        } catch (err) {
-          if (!isStatusError(err, 'NotFound') && !isStatusError(err, 'Conflict')) throw err;
-        }
-      }
-    }
-    return owned;
   }
 
   private async syncNodes(ds: DaemonSet, key: string, createOn: string[], deletePods: Pod[], hash: string): Promise<void> {

@@ -37,7 +37,7 @@ import {
   type ControllerConfig,
 } from './controller-utils.ts';
 import { UIDTrackingExpectations } from './expectations.ts';
-import { podFromTemplate } from './pod-template.ts';
+import { claimPods, podFromTemplate } from './pod-template.ts';
 
 export const JOB_TRACKING_FINALIZER = 'batch.kubernetes.io/job-tracking';
 export const JOB_COMPLETION_INDEX = 'batch.kubernetes.io/job-completion-index';
@@ -137,7 +137,7 @@ export class JobController extends QueueController {
       await this.releaseOrphanPods(namespace, name);
       return;
     }
-    const pods = this.podsOf(job);
+    const pods = await this.podsOf(job);
     if (job.metadata?.deletionTimestamp || isFinished(job)) {
       await this.removeTrackingFinalizers(pods.filter(hasTrackingFinalizer));
       return;
@@ -256,15 +256,10 @@ export class JobController extends QueueController {
     if (canonicalJson(status) !== canonicalJson(job.status ?? {})) await this.writeStatus(current, status);
   }
 
-  /** The pods this Job controls: matching its selector, with a controller reference to it. */
-  private podsOf(job: Job): Pod[] {
-    const selector = labelSelectorFromObject(job.spec?.selector);
-    const uid = job.metadata?.uid;
-    return this.pods
-      .lister()
-      .namespace(job.metadata?.namespace ?? '')
-      .list((labels) => matches(selector, labels))
-      .filter((p) => p.metadata?.ownerReferences?.some((r) => r.controller && r.uid === uid));
+  /** The pods this Job controls, adopting orphans its selector matches and releasing pods it no longer matches. */
+  private podsOf(job: Job): Promise<Pod[]> {
+    const candidates = this.pods.lister().namespace(job.metadata?.namespace ?? '').list();
+    return claimPods(this.client, job, JOB_KIND, labelSelectorFromObject(job.spec?.selector), candidates);
   }
 
   private failureOf(job: Job, pods: Pod[], failed: number, now: Date): { reason: string; message: string } | undefined {

@@ -21,7 +21,7 @@ import type { EventRecorder } from '../client/event-recorder.ts';
 import type { RestClient } from '../client/rest-client.ts';
 import { resources } from '../client/resources.ts';
 import { CONTROLLER_REVISION_HASH_LABEL, ensureRevision, revisionHash, revisionsOf, templateOf, truncateHistory } from './controller-revision.ts';
-import { podFromTemplate } from './pod-template.ts';
+import { claimPods, podFromTemplate } from './pod-template.ts';
 import { canonicalJson, controllerRefOf, isPodAvailable, isPodReady, newControllerRef, objectOf, QueueController, RequeueAfter, type ControllerConfig } from './controller-utils.ts';
 
 export const STATEFULSET_POD_NAME_LABEL = 'statefulset.kubernetes.io/pod-name';
@@ -67,11 +67,8 @@ export class StatefulSetController extends QueueController {
     if (!set || set.metadata?.deletionTimestamp) return;
     const spec = set.spec!;
     const selector = labelSelectorFromObject(spec.selector);
-    const pods = this.pods
-      .lister()
-      .namespace(namespace)
-      .list((labels) => matches(selector, labels))
-      .filter((p) => controllerRefOf(p)?.uid === set.metadata?.uid && ordinalOf(set, p) !== undefined);
+    const claimed = await claimPods(this.client, set, STS_KIND, selector, this.pods.lister().namespace(namespace).list());
+    const pods = claimed.filter((p) => ordinalOf(set, p) !== undefined);
 
     // 1. Revisions.
     const history = revisionsOf(this.revisions.lister(), set);

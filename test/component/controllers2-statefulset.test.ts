@@ -118,3 +118,21 @@ test('RollingUpdate with partition 1 updates only ordinals at or above the parti
   assert.equal(after.status.currentRevision, oldRevision);
   assert.notEqual(after.status.updateRevision, oldRevision);
 });
+
+test('an orphan pod matching the selector is adopted (as after delete --cascade=orphan and re-create)', async () => {
+  const orphan = await h.api.call('POST', '/api/v1/namespaces/default/pods', {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'keep-0', labels: { app: 'keep' } },
+    spec: { containers: [{ name: 'c', image: 'db:1' }] },
+  });
+  assert.equal(orphan.status, 201, orphan.text);
+  const r = await h.api.call('POST', '/apis/apps/v1/namespaces/default/statefulsets', statefulSet('keep', { replicas: 1 }));
+  assert.equal(r.status, 201, r.text);
+  const adopted = await eventually('adopted', async () => {
+    const p = (await h.api.call('GET', '/api/v1/namespaces/default/pods/keep-0')).body;
+    return p.metadata.ownerReferences?.[0]?.uid === r.body.metadata.uid && p;
+  });
+  assert.equal(adopted.metadata.uid, orphan.body.metadata.uid, 'the same pod, not a new one');
+  assert.equal(adopted.metadata.ownerReferences[0].controller, true);
+});
