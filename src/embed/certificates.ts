@@ -27,16 +27,12 @@ type PemTexts = Omit<Pki, 'paths' | 'generated'>;
 let inProcess: Promise<Pki> | undefined;
 
 /** The shared CA, serving certificate (valid for 127.0.0.1, ::1 and localhost) and admin client certificate. */
-export function embeddedPki(cacheRoot: string = defaultCacheRoot()): Promise<Pki> {
+export function embeddedPki(): Promise<Pki> {
   if (!inProcess) {
-    inProcess = loadOrIssue(cacheRoot);
+    inProcess = loadOrIssue(join(tmpdir(), `k8ts-embed-pki-${userInfo().uid}`));
     inProcess.catch(() => (inProcess = undefined));
   }
   return inProcess;
-}
-
-function defaultCacheRoot(): string {
-  return join(tmpdir(), `k8ts-embed-pki-${userInfo().uid}`);
 }
 
 async function loadOrIssue(cacheRoot: string): Promise<Pki> {
