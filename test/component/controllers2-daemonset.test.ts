@@ -3,7 +3,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { DaemonSetController, targetNodeOf } from '../../src/controllers/daemon-set.ts';
+import { DaemonSetController, nodeShouldRunDaemonPod, targetNodeOf } from '../../src/controllers/daemon-set.ts';
 import { eventually, listPods, setPodPhase, startHarness, type Harness } from './controllers2-harness.ts';
 
 let h: Harness;
@@ -165,4 +165,18 @@ test('RollingUpdate with maxSurge 1 starts the new pod beside the old one and re
     20_000,
   );
   assert.equal(minReadyNodes, 2, 'every node kept a ready pod throughout');
+});
+
+test('node eligibility: untolerated NoSchedule stops new pods but keeps running ones; untolerated NoExecute evicts; default tolerations cover not-ready and unschedulable', () => {
+  const ds = (podSpec: Record<string, unknown> = {}) => daemonSet('x', podSpec) as any;
+  const node = (taints: unknown[] = [], labels: Record<string, string> = {}, unschedulable = false) => ({ metadata: { name: 'n', labels }, spec: { taints, unschedulable } }) as any;
+  assert.deepEqual(nodeShouldRunDaemonPod(node(), ds()), { shouldRun: true, shouldContinueRunning: true });
+  assert.deepEqual(nodeShouldRunDaemonPod(node([{ key: 'k', effect: 'NoSchedule' }]), ds()), { shouldRun: false, shouldContinueRunning: true });
+  assert.deepEqual(nodeShouldRunDaemonPod(node([{ key: 'k', effect: 'NoExecute' }]), ds()), { shouldRun: false, shouldContinueRunning: false });
+  assert.deepEqual(nodeShouldRunDaemonPod(node([{ key: 'k', value: 'v', effect: 'NoExecute' }]), ds({ tolerations: [{ key: 'k', operator: 'Equal', value: 'v', effect: 'NoExecute' }] })), { shouldRun: true, shouldContinueRunning: true });
+  assert.equal(nodeShouldRunDaemonPod(node([{ key: 'node.kubernetes.io/not-ready', effect: 'NoExecute' }]), ds()).shouldRun, true);
+  assert.equal(nodeShouldRunDaemonPod(node([{ key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' }], {}, true), ds()).shouldRun, true);
+  const affinity = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'zone', operator: 'In', values: ['a', 'b'] }] }] } } };
+  assert.equal(nodeShouldRunDaemonPod(node([], { zone: 'a' }), ds({ affinity })).shouldRun, true);
+  assert.equal(nodeShouldRunDaemonPod(node([], { zone: 'c' }), ds({ affinity })).shouldRun, false);
 });
