@@ -3,6 +3,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { request as httpsRequest } from 'node:https';
 import { existsSync, statSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -82,6 +83,23 @@ test('answers /readyz with 200 as soon as startControlPlane resolves, over HTTPS
     });
     assert.equal(whoami.status, 201);
     assert.ok(whoami.body.status.userInfo.groups.includes('system:masters'), JSON.stringify(whoami.body));
+  } finally {
+    await cp.stop();
+  }
+});
+
+test('the real kubectl works with the kubeconfig file', async () => {
+  const cp = await startControlPlane();
+  try {
+    const out = await new Promise<string>((resolve, reject) =>
+      execFile(
+        '/usr/bin/kubectl',
+        ['get', 'namespaces', '-o', 'name'],
+        { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: cp.dataDir, KUBECONFIG: cp.kubeconfigPath }, timeout: 60_000 },
+        (err, stdout, stderr) => (err ? reject(new Error(`${err.message}: ${stderr}`)) : resolve(stdout)),
+      ),
+    );
+    assert.deepEqual(out.trim().split('\n').sort(), ['namespace/default', 'namespace/kube-node-lease', 'namespace/kube-public', 'namespace/kube-system']);
   } finally {
     await cp.stop();
   }
