@@ -19,6 +19,12 @@ const schema: JSONSchema = {
         name: { type: 'string', minLength: 2 },
         labels: { type: 'object', additionalProperties: { type: 'string' } },
         set: { type: 'array', items: { type: 'string' }, 'x-kubernetes-list-type': 'set' },
+        ports: {
+          type: 'array',
+          'x-kubernetes-list-type': 'map',
+          'x-kubernetes-list-map-keys': ['name'],
+          items: { type: 'object', properties: { name: { type: 'string' }, port: { type: 'integer' } } },
+        },
         either: { anyOf: [{ type: 'integer' }, { type: 'string', pattern: '^[a-z]+$' }] },
         servers: {
           type: 'array',
@@ -46,6 +52,8 @@ test('exclusive minimum, minLength, map values, sets and anyOf are enforced with
   assert.equal(byField['spec.labels.bad'], 'Invalid value: "integer": spec.labels.bad in body must be of type string: "integer"');
   assert.equal(byField['spec.set[1]'], 'Duplicate value: "a"');
   assert.match(byField['spec.either'], /must match at least one schema in anyOf/);
+  const dup = validateCustomResource(schema, obj({ ports: [{ name: 'a', port: 1 }, { name: 'b', port: 2 }, { name: 'a', port: 3 }] }));
+  assert.deepEqual(dup, [{ type: 'FieldValueDuplicate', field: 'spec.ports[2]', message: 'Duplicate value: {"name":"a"}' }]);
   assert.deepEqual(validateCustomResource(schema, obj({ size: 0.5, name: 'ab', either: 7 })), []);
 });
 

@@ -162,6 +162,17 @@ class SchemaValidator {
         }
       }
     }
+    const mapKeys = s['x-kubernetes-list-type'] === 'map' ? (s['x-kubernetes-list-map-keys'] as string[] | undefined) : undefined;
+    if (mapKeys?.length) {
+      const seen = new Set<string>();
+      v.forEach((item, i) => {
+        if (item === null || typeof item !== 'object') return;
+        const key = Object.fromEntries(mapKeys.filter((k) => (item as any)[k] !== undefined).map((k) => [k, (item as any)[k]]));
+        const id = JSON.stringify(mapKeys.map((k) => key[k] ?? null));
+        if (seen.has(id)) this.errors.push(fieldError.duplicate(`${at}[${i}]`, key));
+        seen.add(id);
+      });
+    }
     const items = itemSchema(s);
     for (let i = 0; i < v.length; i++) this.value(items, v[i], `${path}[${i}]`);
   }
