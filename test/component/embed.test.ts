@@ -295,6 +295,16 @@ test('with controllers, the scheduler and simulated nodes, a Deployment gets run
   }
 });
 
+test('in insecure mode the components reach the API server through the plain-HTTP kubeconfig', async () => {
+  const cp = await startControlPlane({ insecure: true, simNodes: 1 });
+  try {
+    const nodes = (await (await fetch(`${cp.url}/api/v1/nodes`)).json()) as { items: Array<{ metadata: { name: string } }> };
+    assert.equal(nodes.items.length, 1);
+  } finally {
+    await cp.stop();
+  }
+});
+
 test('the README example is exactly the code of test/component/client-node-readme.test.ts', async () => {
   const root = new URL('../../', import.meta.url);
   const readme = await readFile(new URL('README.md', root), 'utf8');
