@@ -11,7 +11,6 @@ import { deepEqual } from '../../api/patch/json-value.ts';
 import { nowRfc3339 } from '../../api/meta.ts';
 import { CRD_CLEANUP_FINALIZER, customresourcedefinitions } from '../../api/resources/customresourcedefinitions.ts';
 import { setCustomResourceSchema } from '../../api/openapi/resource-types.ts';
-import { getType } from '../../api/schema/registry.ts';
 import { strictDecodingMessage, unknownFieldMessage } from '../../api/schema/validate.ts';
 import type { ResourceRegistry } from '../resource-registry.ts';
 import { GenericStore, type ResourceHooks } from '../registry/generic-store.ts';
@@ -42,6 +41,7 @@ const RETRY_MS = 500;
 export class CrdController {
   readonly crds: GenericStore;
   private readonly installed = new Map<string, Installed>();
+  private readonly deprecations = new WeakMap<ResourceDefinition, string>();
   private readonly queue = new Map<string, Promise<void>>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private unwatch?: () => void;
@@ -178,12 +178,7 @@ export class CrdController {
 
   /** The Warning for requests to a deprecated custom resource version, if `def` is one. */
   deprecationWarning(def: ResourceDefinition): string | undefined {
-    if (getType(def.typeName)) return undefined;
-    for (const entry of this.installed.values()) {
-      const v = entry.versions.find((x) => x.def === def);
-      if (v) return v.deprecationWarning;
-    }
-    return undefined;
+    return this.deprecations.get(def);
   }
 
   private isCustom(def: ResourceDefinition): boolean {
@@ -205,6 +200,7 @@ export class CrdController {
       store.hooks = this.hooksFor(v, entry);
       this.host.stores.set(v.def, store);
       setCustomResourceSchema(v.def, v.schema);
+      if (v.deprecationWarning) this.deprecations.set(v.def, v.deprecationWarning);
       this.host.registry.add(v.def);
     }
     this.installed.set(name, entry);
