@@ -41,6 +41,7 @@ export const BURST_REPLICAS = 500;
 /** Upstream's SlowStartInitialBatchSize. */
 const SLOW_START_INITIAL_BATCH = 1;
 const POD_DELETION_COST_ANNOTATION = 'controller.kubernetes.io/pod-deletion-cost';
+const GENERATE_NAME_ATTEMPTS = 8;
 
 /** ReplicaSet and ReplicationController, as this controller sees them. */
 export interface ReplicatedObject {
@@ -288,12 +289,18 @@ export class ReplicatedPodsController<T extends ReplicatedObject> extends QueueC
       },
       spec: structuredClone(template.spec ?? { containers: [] }),
     };
-    try {
-      const created = await this.client.create<Pod>(resources.pods, pod, { namespace: rs.metadata?.namespace });
-      this.recorder.event(this.subject(rs), 'Normal', 'SuccessfulCreate', `Created pod: ${created.metadata?.name}`);
-    } catch (err) {
-      this.recorder.event(this.subject(rs), 'Warning', 'FailedCreate', `Error creating: ${(err as Error).message}`);
-      throw err;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const created = await this.client.create<Pod>(resources.pods, pod, { namespace: rs.metadata?.namespace });
+        this.recorder.event(this.subject(rs), 'Normal', 'SuccessfulCreate', `Created pod: ${created.metadata?.name}`);
+        return;
+      } catch (err) {
+        // A generated name that collided (thousands of pods share a prefix): a fresh one will do,
+        // as upstream's API server itself retries (RetryGenerateName).
+        if (isStatusError(err, 'AlreadyExists') && attempt < GENERATE_NAME_ATTEMPTS) continue;
+        this.recorder.event(this.subject(rs), 'Warning', 'FailedCreate', `Error creating: ${(err as Error).message}`);
+        throw err;
+      }
     }
   }
 
