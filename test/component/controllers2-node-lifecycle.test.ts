@@ -94,6 +94,7 @@ test('a node whose heartbeat stops turns Unknown, is tainted unreachable, its po
     new NodeLifecycleController(h.informers, h.client, h.recorder, {
       nodeMonitorPeriodMs: 100,
       nodeMonitorGracePeriodMs: 1500,
+      nodeStartupGracePeriodMs: 1500,
       nodeEvictionRate: 100,
     }),
   );
@@ -133,6 +134,20 @@ test('taints are removed when the node reports Ready again', async () => {
   beating.add('n2');
   await postReady('n2');
   await eventually('taints gone', async () => taintKeys(await getNode('n2')).length === 0, 10_000);
+});
+
+test('a node that never reported gets NodeStatusNeverUpdated conditions after the startup grace period', async () => {
+  const r = await h.api.call('POST', '/api/v1/nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'mute' } });
+  assert.equal(r.status, 201, r.text);
+  const node = await eventually('conditions Unknown', async () => {
+    const n = await getNode('mute');
+    return n.status?.conditions?.find((c: any) => c.type === 'Ready')?.status === 'Unknown' && n;
+  }, 10_000);
+  const ready = node.status.conditions.find((c: any) => c.type === 'Ready');
+  assert.equal(ready.reason, 'NodeStatusNeverUpdated');
+  assert.equal(ready.message, 'Kubelet never posted node status.');
+  assert.deepEqual(node.status.conditions.map((c: any) => c.type).sort(), ['DiskPressure', 'MemoryPressure', 'PIDPressure', 'Ready']);
+  await eventually('unreachable taints', async () => taintKeys(await getNode('mute')).join() === 'node.kubernetes.io/unreachable:NoExecute,node.kubernetes.io/unreachable:NoSchedule');
 });
 
 test('eviction time: untolerated taints evict at once; the shortest tolerationSeconds counts from the taint', () => {
