@@ -136,3 +136,40 @@ test('an orphan pod matching the selector is adopted (as after delete --cascade=
   assert.equal(adopted.metadata.uid, orphan.body.metadata.uid, 'the same pod, not a new one');
   assert.equal(adopted.metadata.ownerReferences[0].controller, true);
 });
+
+test('PVC retention policy Delete: claims are owned by the set, and by the pod being scaled away', async () => {
+  const r = await h.api.call(
+    'POST',
+    '/apis/apps/v1/namespaces/default/statefulsets',
+    statefulSet('eph', {
+      replicas: 2,
+      podManagementPolicy: 'Parallel',
+      persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Delete', whenScaled: 'Delete' },
+      volumeClaimTemplates: [{ metadata: { name: 'd' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }],
+    }),
+  );
+  assert.equal(r.status, 201, r.text);
+  const claim = await eventually('claim d-eph-1', async () => {
+    const c = await h.api.call('GET', '/api/v1/namespaces/default/persistentvolumeclaims/d-eph-1');
+    return c.status === 200 && c.body;
+  });
+  assert.deepEqual(
+    claim.metadata.ownerReferences.map((o: any) => [o.kind, o.uid]),
+    [['StatefulSet', r.body.metadata.uid]],
+  );
+  for (const n of ['eph-0', 'eph-1']) {
+    await eventually(n, async () => (await podNames('eph')).includes(n));
+    await setPodPhase(h.api, 'default', n, 'Running');
+  }
+  const pod1 = (await h.api.call('GET', '/api/v1/namespaces/default/pods/eph-1')).body;
+  const sts = await getSts('eph');
+  sts.spec.replicas = 1;
+  assert.equal((await h.api.call('PUT', '/apis/apps/v1/namespaces/default/statefulsets/eph', sts)).status, 200);
+  await eventually('eph-1 gone', async () => (await podNames('eph')).join() === 'eph-0');
+  const after = (await h.api.call('GET', '/api/v1/namespaces/default/persistentvolumeclaims/d-eph-1')).body;
+  assert.deepEqual(
+    after.metadata.ownerReferences.map((o: any) => [o.kind, o.uid]),
+    [['Pod', pod1.metadata.uid]],
+    'the garbage collector deletes it with the pod',
+  );
+});
