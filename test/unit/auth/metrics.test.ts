@@ -72,10 +72,11 @@ test('label values with quotes, backslashes and newlines are escaped', () => {
   assert.match(metrics.renderMetrics(), /resource="a\\"b\\\\c\\nd"/);
 });
 
-test('recording a million requests takes well under a second', () => {
+// Speed is the benchmark's business (no timed assertions in tests); this checks the counts.
+test('many recorded requests are all counted in their series', () => {
   const metrics = new RequestMetrics();
-  const start = process.hrtime.bigint();
-  for (let i = 0; i < 1_000_000; i++) metrics.recordRequest(i % 2 ? listPods : { ...listPods, verb: 'GET' }, 0.003);
-  const ms = Number(process.hrtime.bigint() - start) / 1e6;
-  assert.ok(ms < 1500, `took ${ms} ms`);
+  for (let i = 0; i < 10_000; i++) metrics.recordRequest(i % 2 ? listPods : { ...listPods, verb: 'GET' }, 0.003);
+  const text = metrics.renderMetrics();
+  const counts = [...text.matchAll(/^apiserver_request_total\{[^}]*\} (\d+)$/gm)].map((m) => Number(m[1]));
+  assert.equal(counts.reduce((a, b) => a + b, 0), 10_000);
 });

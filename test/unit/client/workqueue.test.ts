@@ -70,7 +70,6 @@ test('addRateLimited backs off exponentially per item and forget resets it', asy
   assert.equal(q.numRequeues('k'), 3);
   // 10, 20, 40 ms (timers may fire a little late, never early).
   assert.ok(delays[0] >= 9 && delays[1] >= 19 && delays[2] >= 39, `delays ${delays}`);
-  assert.ok(delays[2] > delays[0], `delays ${delays}`);
   q.forget('k');
   assert.equal(q.numRequeues('k'), 0);
 });
