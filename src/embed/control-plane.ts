@@ -8,7 +8,6 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Component, ControlPlaneConfig, ControlPlaneContext } from '../cli/server.ts';
-import type { Pki } from '../apiserver/auth/pki.ts';
 import type { Store } from '../storage/store.ts';
 import type { BuiltinComponentOptions } from './components.ts';
 import { embeddedPki } from './certificates.ts';
@@ -70,18 +69,18 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
   try {
     const extraComponents = options.components ?? [];
     const wantsComponents = extraComponents.length > 0 || Boolean(options.controllers || options.scheduler || options.simNodes);
+    const dataDir = await mkdtemp(join(tmpdir(), 'k8ts-embed-'));
+    cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
     // Nothing heavy is loaded at import time. Independent and mostly I/O: loading the API
-    // server's modules, reading the cached certificates and making the temp dir overlap.
-    const [{ startApiServer }, { openStore }, { createAuthenticator }, { embeddedKubeconfig }, pki, dataDir, components] = await Promise.all([
+    // server's modules and reading the cached certificates overlap.
+    const [{ startApiServer }, { openStore }, { createAuthenticator }, { embeddedKubeconfig }, pki, components] = await Promise.all([
       import('../apiserver/server.ts'),
       import('../storage/open.ts'),
       import('../apiserver/auth/authn.ts'),
       import('./kubeconfig.ts'),
       !options.insecure || wantsComponents ? embeddedPki() : Promise.resolve(undefined),
-      mkdtemp(join(tmpdir(), 'k8ts-embed-')),
       wantsComponents ? import('./components.ts').then(({ builtinComponents }) => builtinComponents(options)) : Promise.resolve([]),
     ]);
-    cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
 
     const sqlitePath = storage === 'memory' ? ':memory:' : storage === 'temp-file' ? join(dataDir, 'state.db') : storage.sqlitePath;
     const store = await openStore({ sqlitePath, compaction: false });
@@ -115,7 +114,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
         config: controlPlaneConfig(dataDir, serviceClusterIPRange, serviceNodePortRange, options),
         apiServer,
         kubeconfigPath,
-        pki: pki as Pki,
+        pki: pki!, // loaded whenever there are components
         log,
       };
       for (const component of [...components, ...extraComponents]) {
