@@ -232,6 +232,16 @@ export class WatchCache {
     return this.window.slice(lo);
   }
 
+  /**
+   * The revision this cache is exactly up to date with, when the store can tell: every
+   * write acknowledged before now is reflected. Undefined while starting or unknown.
+   */
+  consistentRevision(): number | undefined {
+    const p = this.handle?.progress?.();
+    if (p === undefined || this.readyPromise === undefined) return undefined;
+    return Math.max(p, this.rev);
+  }
+
   watcherCount(): number {
     return this.watchers.size;
   }

@@ -44,6 +44,12 @@ export interface WriteOptions {
 export interface WatchHandle {
   /** Stop delivering events. Idempotent. */
   cancel(): void;
+  /**
+   * A revision R such that this watch has already been handed every event at or before R
+   * (etcd calls this a progress notification), so a cache fed by it holds the prefix exactly
+   * as it was at R. Absent when the backend cannot tell.
+   */
+  progress?(): number;
 }
 
 export interface WatchCallbacks {
@@ -81,12 +87,7 @@ export interface Store {
   compact(revision: number): Promise<void>;
   /** The oldest revision a watch or a list may still start from. */
   compactedRevision(): Promise<number>;
-  /**
-   * A revision R such that every watch has already been handed every event at or before R
-   * (etcd calls this a progress notification). Lets a watch cache answer a consistent read:
-   * it holds the prefix exactly as it was at R. Absent when the backend cannot tell.
-   */
-  watchProgress?(): Promise<number>;
+
   close(): Promise<void>;
 }
 

@@ -39,6 +39,8 @@ export class Watchers {
         watcher.cancelled = true;
         this.watchers.delete(watcher);
       },
+      // A live watcher is handed each commit's events before the write is acknowledged.
+      progress: () => (watcher.live && !watcher.cancelled ? this.currentRevision() : watcher.seen),
     };
   }
 

@@ -334,3 +334,17 @@ test('a malformed JSON body is 400, an unknown content type 415', async () => {
   const media = await s.call('POST', '/api/v1/namespaces/default/configmaps', 'x', { 'Content-Type': 'text/csv' });
   assert.equal(media.status, 415);
 });
+
+test('a list right after writes reflects every acknowledged write (consistent read)', async () => {
+  await s.call('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'consistent' } });
+  await s.call('GET', '/api/v1/namespaces/consistent/configmaps'); // the cache is running now
+  for (let i = 0; i < 20; i++) {
+    const created = (await s.call('POST', '/api/v1/namespaces/consistent/configmaps', cm(`c${i}`))).body;
+    const list = (await s.call('GET', '/api/v1/namespaces/consistent/configmaps')).body;
+    assert.equal(list.items.length, i + 1);
+    assert.ok(Number(list.metadata.resourceVersion) >= Number(created.metadata.resourceVersion));
+    const got = (await s.call('GET', '/api/v1/namespaces/consistent/configmaps?limit=3')).body;
+    assert.equal(got.items.length, Math.min(3, i + 1));
+    assert.equal(Boolean(got.metadata.continue), i + 1 > 3);
+  }
+});

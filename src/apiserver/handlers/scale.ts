@@ -64,7 +64,7 @@ export async function handleScale(r: ApiRequest): Promise<void> {
   } else {
     throw new StatusError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
   }
-  const { obj } = await r.store.guaranteedUpdate(info.namespace, info.name, r.ctx, '', (current) => {
+  const { obj } = await r.store.guaranteedUpdate(info.namespace, info.name, r.ctx, 'scale', (current) => {
     const before = scaleOf(def, current);
     if (pinnedRv && pinnedRv !== current.metadata.resourceVersion) throw conflict(r.store.gr, info.name, OBJECT_MODIFIED);
     const next = compute(structuredClone(before));

@@ -144,7 +144,37 @@ export class GenericStore {
       const items = this.cache.list(ns || undefined).filter((e) => selects(selection, e.obj));
       return { items, resourceVersion: String(this.cache.rev) };
     }
+    if (!opts.continueToken && !opts.resourceVersion) {
+      const fromCache = await this.consistentListFromCache(ns, opts);
+      if (fromCache) return fromCache;
+    }
     return this.listFromStore(ns, opts);
+  }
+
+  /**
+   * A most-recent list served from the watch cache when the store vouches that the cache has
+   * every event so far (upstream's consistent reads from cache). The first page comes from
+   * memory; later pages continue from the store at the same revision.
+   */
+  private async consistentListFromCache(ns: string, opts: ListOptions): Promise<ListResult | undefined> {
+    await this.cache.ready();
+    const rev = this.cache.consistentRevision();
+    if (rev === undefined) return undefined;
+    const all = this.cache.list(ns || undefined);
+    const items: CacheEntry[] = [];
+    const limit = opts.limit && opts.limit > 0 ? opts.limit : 0;
+    let i = 0;
+    for (; i < all.length; i++) {
+      if (!selects(opts.selection, all[i].obj)) continue;
+      items.push(all[i]);
+      if (limit && items.length >= limit) break;
+    }
+    const result: ListResult = { items, resourceVersion: String(rev) };
+    if (limit && items.length >= limit && i < all.length - 1) {
+      const prefix = storagePrefix(this.def, ns || undefined);
+      result.continueToken = encodeContinue(rev, items[items.length - 1].key.slice(prefix.length));
+    }
+    return result;
   }
 
   private async listFromStore(ns: string, opts: ListOptions): Promise<ListResult> {

@@ -16,7 +16,6 @@ export function storageViewFor(def: ResourceDefinition, store: Store): Store {
 
 export class ResourceStorageView implements Store {
   private readonly storedPrefix: string;
-  readonly watchProgress?: () => Promise<number>;
 
   constructor(
     private readonly inner: Store,
@@ -25,7 +24,6 @@ export class ResourceStorageView implements Store {
     private readonly spec: ResourceStorage,
   ) {
     this.storedPrefix = storagePrefix(spec);
-    if (inner.watchProgress) this.watchProgress = () => inner.watchProgress!();
   }
 
   private toStored(key: string): string {

@@ -77,11 +77,6 @@ export class SqliteStore implements Store {
     return this.revision;
   }
 
-  /** Watchers are handed each commit's events before the write is acknowledged. */
-  async watchProgress(): Promise<number> {
-    return this.currentRevision();
-  }
-
   async compactedRevision(): Promise<number> {
     this.checkOpen();
     return this.compacted;
