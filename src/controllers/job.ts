@@ -6,7 +6,8 @@
 //     status.uncountedTerminatedPods, then its finalizer is removed, then it moves into the
 //     succeeded / failed counters (so a pod deleted later never changes the counts);
 //  2. decides whether the Job has failed (a podFailurePolicy FailJob rule, backoffLimit,
-//     activeDeadlineSeconds — failures an Ignore rule matches do not count), succeeded
+//     activeDeadlineSeconds, Indexed backoffLimitPerIndex / maxFailedIndexes — failures an
+//     Ignore rule matches do not count), succeeded
 //     (completions, or Indexed completedIndexes) or is suspended, adding the interim
 //     FailureTarget / SuccessCriteriaMet condition and the final Failed / Complete one once no
 //     pod is still terminating;
@@ -41,6 +42,7 @@ import { claimPods, podFromTemplate } from './pod-template.ts';
 
 export const JOB_TRACKING_FINALIZER = 'batch.kubernetes.io/job-tracking';
 export const JOB_COMPLETION_INDEX = 'batch.kubernetes.io/job-completion-index';
+export const JOB_INDEX_FAILURE_COUNT = 'batch.kubernetes.io/job-index-failure-count';
 const JOB_COMPLETION_INDEX_ENV = 'JOB_COMPLETION_INDEX';
 const JOB_KIND = { apiVersion: 'batch/v1', kind: 'Job' };
 
@@ -156,6 +158,8 @@ export class JobController extends QueueController {
     };
     const uncounted = status.uncountedTerminatedPods as { succeeded: string[]; failed: string[] };
     const completed = parseIndexes(status.completedIndexes);
+    const perIndex = indexed && spec.backoffLimitPerIndex !== undefined && spec.backoffLimitPerIndex !== null;
+    const failedIndexes = parseIndexes(status.failedIndexes);
 
     // 1. Record newly finished pods in uncountedTerminatedPods (and completedIndexes) first.
     const newlySucceeded: Pod[] = [];
@@ -179,8 +183,18 @@ export class JobController extends QueueController {
         const index = completionIndexOf(pod);
         if (indexed && index !== undefined && completions !== undefined && index < completions) completed.add(index);
       }
-      for (const pod of newlyFailed) uncounted.failed.push(pod.metadata!.uid!);
+      for (const pod of newlyFailed) {
+        uncounted.failed.push(pod.metadata!.uid!);
+        const index = completionIndexOf(pod);
+        // backoffLimitPerIndex: an index whose pods failed more often than allowed (or that a
+        // FailIndex rule matched) is given up.
+        if (perIndex && index !== undefined && pod.status?.phase === 'Failed') {
+          const failIndexRule = policy && matchPodFailurePolicy(policy, pod)?.action === 'FailIndex';
+          if (failIndexRule || indexFailureCount(pod) + 1 > spec.backoffLimitPerIndex!) failedIndexes.add(index);
+        }
+      }
       if (indexed) status.completedIndexes = formatIndexes(completed);
+      if (perIndex) status.failedIndexes = formatIndexes(failedIndexes);
       this.recordFailures(key, newlySucceeded.length, newlyFailed.length, now);
       current = await this.writeStatus(current, status);
     }
@@ -205,7 +219,7 @@ export class JobController extends QueueController {
     // Decide where the Job stands.
     let finishing = findCondition(status, 'FailureTarget') ?? findCondition(status, 'SuccessCriteriaMet');
     if (!finishing) {
-      const failure = this.failureOf(job, pods, failed, now);
+      const failure = indexFailure(spec, perIndex, completed, failedIndexes) ?? this.failureOf(job, pods, failed, now);
       if (failure) {
         finishing = setCondition(status, 'FailureTarget', 'True', failure.reason, failure.message, now);
       } else if (isComplete(spec, indexed, succeeded, completed.size, active.length)) {
@@ -247,7 +261,7 @@ export class JobController extends QueueController {
         const left = Date.parse(status.startTime) + deadline * 1000 - now.getTime();
         this.queue.addAfter(key, Math.max(left, 0) + 100);
       }
-      activeCount += await this.manage(job, key, active, completed, succeeded, now);
+      activeCount += await this.manage(job, key, pods, active, new Set([...completed, ...failedIndexes]), succeeded, now);
     }
 
     status.active = activeCount;
@@ -302,7 +316,7 @@ export class JobController extends QueueController {
   }
 
   /** Creates or deletes pods toward the wanted number of active pods; answers the change in active pods. */
-  private async manage(job: Job, key: string, active: Pod[], completed: Set<number>, succeeded: number, now: Date): Promise<number> {
+  private async manage(job: Job, key: string, pods: Pod[], active: Pod[], completed: Set<number>, succeeded: number, now: Date): Promise<number> {
     const spec = job.spec!;
     const parallelism = spec.parallelism ?? 1;
     const completions = spec.completions ?? undefined;
@@ -310,7 +324,7 @@ export class JobController extends QueueController {
 
     let wantActive: number;
     if (completions === undefined) wantActive = succeeded > 0 ? Math.min(active.length, parallelism) : parallelism;
-    else wantActive = Math.max(0, Math.min(completions - succeeded, parallelism));
+    else wantActive = Math.max(0, Math.min(completions - (indexed ? completed.size : succeeded), parallelism));
 
     // Indexed: pods with an invalid, completed or duplicated index go first.
     const surplus: Pod[] = [];
@@ -349,7 +363,7 @@ export class JobController extends QueueController {
     let created = 0;
     for (let batch = 1; created < diff; batch *= 2) {
       const slice = indexes.slice(created, created + batch);
-      const results = await Promise.allSettled(slice.map((index) => this.createPod(job, index)));
+      const results = await Promise.allSettled(slice.map((index) => this.createPod(job, index, index === undefined ? 0 : previousFailures(pods, index))));
       const failedCount = results.filter((r) => r.status === 'rejected').length;
       created += slice.length - failedCount;
       if (failedCount > 0) {
@@ -362,7 +376,7 @@ export class JobController extends QueueController {
     return created;
   }
 
-  private async createPod(job: Job, index: number | undefined): Promise<void> {
+  private async createPod(job: Job, index: number | undefined, failureCount: number): Promise<void> {
     const pod = podFromTemplate(job.spec!.template, job, JOB_KIND);
     const meta = pod.metadata!;
     meta.finalizers = [...(meta.finalizers ?? []), JOB_TRACKING_FINALIZER];
@@ -371,6 +385,7 @@ export class JobController extends QueueController {
       meta.generateName = `${name}-${index}-`;
       meta.labels = { ...meta.labels, [JOB_COMPLETION_INDEX]: String(index) };
       meta.annotations = { ...(meta.annotations ?? {}), [JOB_COMPLETION_INDEX]: String(index) };
+      if (job.spec?.backoffLimitPerIndex !== undefined && job.spec.backoffLimitPerIndex !== null) meta.annotations[JOB_INDEX_FAILURE_COUNT] = String(failureCount);
       const spec = pod.spec!;
       if (!spec.hostname) spec.hostname = `${name}-${index}`;
       const env = { name: JOB_COMPLETION_INDEX_ENV, valueFrom: { fieldRef: { fieldPath: `metadata.annotations['${JOB_COMPLETION_INDEX}']` } } };
@@ -476,6 +491,31 @@ function pastBackoffLimitOnFailure(job: Job, pods: Pod[]): boolean {
   }
   const limit = job.spec?.backoffLimit ?? 6;
   return limit === 0 ? restarts > 0 : restarts >= limit;
+}
+
+/** How many earlier pods of this index failed (the annotation the controller sets on each pod). */
+function indexFailureCount(pod: Pod): number {
+  const raw = pod.metadata?.annotations?.[JOB_INDEX_FAILURE_COUNT];
+  return raw !== undefined && /^\d+$/.test(raw) ? Number(raw) : 0;
+}
+
+/** The failure count for a new pod of `index`: one more than the latest failed pod's. */
+function previousFailures(pods: Pod[], index: number): number {
+  let count = 0;
+  for (const pod of pods) {
+    if (pod.status?.phase === 'Failed' && completionIndexOf(pod) === index) count = Math.max(count, indexFailureCount(pod) + 1);
+  }
+  return count;
+}
+
+/** backoffLimitPerIndex outcomes: too many failed indexes, or every index done with some failed. */
+function indexFailure(spec: NonNullable<Job['spec']>, perIndex: boolean, completed: Set<number>, failed: Set<number>): { reason: string; message: string } | undefined {
+  if (!perIndex || failed.size === 0) return undefined;
+  if (spec.maxFailedIndexes !== undefined && spec.maxFailedIndexes !== null && failed.size > spec.maxFailedIndexes) {
+    return { reason: 'MaxFailedIndexesExceeded', message: 'Job has exceeded the specified maximal number of failed indexes' };
+  }
+  if (completed.size + failed.size >= (spec.completions ?? 0)) return { reason: 'FailedIndexes', message: 'Job has failed indexes' };
+  return undefined;
 }
 
 function completionIndexOf(pod: Pod): number | undefined {

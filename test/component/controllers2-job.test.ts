@@ -128,6 +128,28 @@ test('an Indexed Job creates one pod per index and records completedIndexes', as
   assert.equal(done.status.completedIndexes, '0-2');
 });
 
+test('backoffLimitPerIndex gives up an index after its retries; the Job then fails with FailedIndexes', async () => {
+  await createJob('per-index', { completions: 2, parallelism: 2, completionMode: 'Indexed', backoffLimitPerIndex: 1 });
+  const podOf = async (index: string, not?: string) =>
+    (await activePods('per-index')).find((p: any) => p.metadata.annotations['batch.kubernetes.io/job-completion-index'] === index && p.metadata.name !== not);
+  const first = await eventually('pod for index 0', () => podOf('0'));
+  assert.equal(first.metadata.annotations['batch.kubernetes.io/job-index-failure-count'], '0');
+  await setPodPhase(h.api, 'default', first.metadata.name, 'Failed');
+  const retry = await eventually('retry of index 0', () => podOf('0', first.metadata.name));
+  assert.equal(retry.metadata.annotations['batch.kubernetes.io/job-index-failure-count'], '1');
+  await setPodPhase(h.api, 'default', retry.metadata.name, 'Failed');
+  const one = await eventually('pod for index 1', () => podOf('1'));
+  await setPodPhase(h.api, 'default', one.metadata.name, 'Succeeded');
+  const failed = await eventually('Failed', async () => {
+    const j = await getJob('per-index');
+    return hasCondition(j, 'Failed') && j;
+  });
+  assert.equal(failed.status.conditions.find((c: any) => c.type === 'Failed').reason, 'FailedIndexes');
+  assert.equal(failed.status.failedIndexes, '0');
+  assert.equal(failed.status.completedIndexes, '1');
+  assert.equal((await activePods('per-index')).length, 0, 'no third try of index 0');
+});
+
 test('a suspended Job creates no pods until resumed', async () => {
   await createJob('later', { suspend: true });
   const suspended = await eventually('Suspended condition', async () => {
