@@ -4,6 +4,7 @@
 // the scheduler and simulated nodes. What envtest does with etcd and kube-apiserver
 // binaries, without binaries and in well under a second.
 
+import { rmSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -70,7 +71,11 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     const extraComponents = options.components ?? [];
     const wantsComponents = extraComponents.length > 0 || Boolean(options.controllers || options.scheduler || options.simNodes);
     const dataDir = await mkdtemp(join(tmpdir(), 'k8ts-embed-'));
-    cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+    const keepUntilExit = removeAtExit(dataDir);
+    cleanups.push(async () => {
+      keepUntilExit();
+      await rm(dataDir, { recursive: true, force: true });
+    });
     // Nothing heavy is loaded at import time. Independent and mostly I/O: loading the API
     // server's modules and reading the cached certificates overlap.
     const [{ startApiServer }, { openStore }, { createAuthenticator }, { embeddedKubeconfig }, pki, components] = await Promise.all([
@@ -145,4 +150,23 @@ function controlPlaneConfig(dataDir: string, serviceClusterIPRange: string, serv
     tlsSans: [],
     simNodes: typeof options.simNodes === 'number' ? options.simNodes : (options.simNodes?.count ?? 0),
   };
+}
+
+const dirsToRemoveAtExit = new Set<string>();
+
+/**
+ * The temp dir holds the admin key (in the kubeconfig): if the process exits without
+ * stop(), it is removed anyway. Returns the function that forgets it once stop() has run.
+ */
+function removeAtExit(dir: string): () => void {
+  if (dirsToRemoveAtExit.size === 0) process.once('exit', removeRemainingDirs);
+  dirsToRemoveAtExit.add(dir);
+  return () => {
+    dirsToRemoveAtExit.delete(dir);
+    if (dirsToRemoveAtExit.size === 0) process.removeListener('exit', removeRemainingDirs);
+  };
+}
+
+function removeRemainingDirs(): void {
+  for (const dir of dirsToRemoveAtExit) rmSync(dir, { recursive: true, force: true });
 }

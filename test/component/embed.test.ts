@@ -226,6 +226,26 @@ test('stop() closes the port and removes the temp dir; a second stop() does noth
   await cp.stop();
 });
 
+test('a process that exits without stop() leaves no temp dir behind', async () => {
+  const index = new URL('../../src/index.ts', import.meta.url).pathname;
+  const script = `
+    const { startControlPlane } = await import(${JSON.stringify(index)});
+    const a = await startControlPlane();
+    const b = await startControlPlane({ storage: 'temp-file' });
+    const c = await startControlPlane();
+    await c.stop();
+    process.stdout.write(JSON.stringify([a.dataDir, b.dataDir]));
+    process.exit(0);
+  `;
+  const dirs = await new Promise<string[]>((resolve, reject) =>
+    execFile(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { timeout: 120_000 }, (err, stdout, stderr) =>
+      err ? reject(new Error(`${err.message}: ${stderr}`)) : resolve(JSON.parse(stdout)),
+    ),
+  );
+  assert.equal(dirs.length, 2);
+  for (const dir of dirs) assert.equal(existsSync(dir), false, `${dir} removed at exit`);
+});
+
 test('a component starts with a context that reaches the API server and stops before the API server does', async () => {
   const calls: string[] = [];
   const probe: Component = {
