@@ -1,9 +1,10 @@
-// The pure parts behind custom resources: structural-schema validation, pruning, defaulting,
-// the JSONPath subset and printer-column cells.
+// The pure parts behind custom resources: structural-schema validation, CEL validation rules,
+// pruning, defaulting, the JSONPath subset and printer-column cells.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { validateCustomResource, type JSONSchema } from '../../src/apiserver/crd/schema-validation.ts';
+import { validateCustomResource, validateCustomResourceTransition, type JSONSchema } from '../../src/apiserver/crd/schema-validation.ts';
+import { CelError, compileCel, evalCel } from '../../src/apiserver/crd/cel.ts';
 import { pruneUnknownFields } from '../../src/apiserver/crd/schema-pruning.ts';
 import { applyCustomResourceDefaults } from '../../src/apiserver/crd/schema-defaulting.ts';
 import { parseSimpleJsonPath, getAtPath } from '../../src/apiserver/crd/jsonpath.ts';
@@ -102,4 +103,57 @@ test('printer columns print typed cells: ages for dates, nothing for mismatched 
   assert.deepEqual(row, ['n', null, true, '60m', '{"replicas":"x"}']);
   const fallback = printerColumnsTable(undefined);
   assert.deepEqual(fallback.columns.map((c) => [c.name, c.type]), [['Name', 'string'], ['Age', 'date']]);
+});
+
+test('the CEL subset evaluates common validation rules and refuses what it does not know', () => {
+  const run = (rule: string, self: any, oldSelf?: any) => evalCel(compileCel(rule), oldSelf === undefined ? { self } : { self, oldSelf });
+  assert.equal(run('self.min <= self.max', { min: 1, max: 2 }), true);
+  assert.equal(run('!has(self.a) || self.a.startsWith("x")', {}), true);
+  assert.equal(run('!has(self.a) || self.a.startsWith("x")', { a: 'yz' }), false);
+  assert.equal(run("self.items.all(i, size(i) < 3) && self.items.exists(i, i == 'ab')", { items: ['a', 'ab'] }), true);
+  assert.equal(run("self.items.filter(i, i.matches('^a')).size() == 1", { items: ['a', 'b'] }), true);
+  assert.equal(run("'env' in self.labels ? self.labels['env'] in ['prod', 'dev'] : true", { labels: { env: 'qa' } }), false);
+  assert.equal(run('self.replicas % 2 == 1 && self.replicas / 2 == 1', { replicas: 3 }), true);
+  assert.equal(run('self == oldSelf', { a: [1, { b: 2 }] }, { a: [1, { b: 2 }] }), true);
+  assert.equal(run('self.name + "-x" == "n-x" || self.missing', { name: 'n' }), true);
+  assert.throws(() => run('self.missing == 1', {}), CelError);
+  assert.throws(() => compileCel("self.q.isQuantity()"), CelError);
+  assert.throws(() => compileCel('self.a ='), CelError);
+});
+
+test('x-kubernetes-validations rules are enforced, transition rules only against the old object', () => {
+  const s: JSONSchema = {
+    type: 'object',
+    'x-kubernetes-validations': [{ rule: 'self.metadata.name.size() <= 5', message: 'name too long' }],
+    properties: {
+      spec: {
+        type: 'object',
+        'x-kubernetes-validations': [
+          { rule: 'self.min <= self.max', message: 'min must not exceed max' },
+          { rule: 'self.q.isQuantity()' },
+          { rule: 'self.mode == oldSelf.mode', message: 'mode is immutable', fieldPath: '.mode' },
+        ],
+        properties: {
+          min: { type: 'integer' },
+          max: { type: 'integer' },
+          mode: { type: 'string' },
+          q: { type: 'string' },
+          id: { type: 'string', 'x-kubernetes-validations': [{ rule: 'self == oldSelf', reason: 'FieldValueForbidden', message: 'id may not change' }] },
+        },
+      },
+    },
+  };
+  const o = (name: string, spec: any) => ({ apiVersion: 'x.io/v1', kind: 'X', metadata: { name }, spec });
+  const errs = validateCustomResource(s, o('toolong', { min: 3, max: 1, mode: 'a', q: 'x' }));
+  assert.deepEqual(errs, [
+    { type: 'FieldValueInvalid', field: 'spec', message: 'Invalid value: "object": min must not exceed max' },
+    { type: 'FieldValueInvalid', field: '<root>', message: 'Invalid value: "object": name too long' },
+  ]);
+  assert.deepEqual(validateCustomResource(s, o('ok', { min: 1, max: 1, mode: 'a', id: 'i' })), []);
+  const changed = validateCustomResourceTransition(s, o('ok', { min: 1, max: 1, mode: 'b', id: 'j' }), o('ok', { min: 1, max: 1, mode: 'a', id: 'i' }));
+  assert.deepEqual(changed, [
+    { type: 'FieldValueInvalid', field: 'spec.mode', message: 'Invalid value: "object": mode is immutable' },
+    { type: 'FieldValueForbidden', field: 'spec.id', message: 'Forbidden: id may not change' },
+  ]);
+  assert.deepEqual(validateCustomResourceTransition(s, o('ok', { min: 1, max: 1, mode: 'a', id: 'i' }), o('ok', { min: 1, max: 1, mode: 'a' })), []);
 });

@@ -394,3 +394,27 @@ test('requests to a deprecated version carry a deprecation warning', async () =>
   assert.equal(created.headers.get('warning'), '299 - "old.example.com/v1beta1 Old is deprecated; use old.example.com/v1 Old", 299 - "unknown field \\"spec.bogus\\""');
   assert.equal((await s.call('GET', '/apis/old.example.com/v1/namespaces/default/olds')).headers.get('warning'), null);
 });
+
+test('x-kubernetes-validations rules are enforced on create and transition rules on update', async () => {
+  const crd = cronTabCrd({ plural: 'ruled', kind: 'Ruled', group: 'rules.example.com' });
+  for (const v of crd.spec.versions) {
+    const spec = v.schema.openAPIV3Schema.properties.spec;
+    spec['x-kubernetes-validations'] = [
+      { rule: "self.replicas <= 5 || self.mode == 'Fast'", message: 'more than 5 replicas need Fast mode' },
+      { rule: 'self.image == oldSelf.image', message: 'image is immutable', fieldPath: '.image' },
+    ];
+  }
+  await s.call('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd);
+  const url = '/apis/rules.example.com/v1/namespaces/default/ruled';
+  await waitFor(async () => (await s.call('GET', url)).status === 200);
+  const obj = (name: string, spec: any) => ({ ...cronTab(name, spec), apiVersion: 'rules.example.com/v1', kind: 'Ruled' });
+  const bad = await s.call('POST', url, obj('r1', { replicas: 7 }));
+  assert.equal(bad.status, 422, bad.text);
+  assert.deepEqual(bad.body.details.causes, [{ type: 'FieldValueInvalid', field: 'spec', message: 'Invalid value: "object": more than 5 replicas need Fast mode' }]);
+  assert.equal((await s.call('POST', url, obj('r1', { replicas: 7, mode: 'Fast' }))).status, 201);
+  const immutable = await s.call('PATCH', `${url}/r1`, { spec: { image: 'other' } }, { 'Content-Type': 'application/merge-patch+json' });
+  assert.equal(immutable.status, 422);
+  assert.equal(immutable.body.details.causes[0].field, 'spec.image');
+  assert.equal(immutable.body.details.causes[0].message, 'Invalid value: "object": image is immutable');
+  assert.equal((await s.call('PATCH', `${url}/r1`, { spec: { replicas: 8 } }, { 'Content-Type': 'application/merge-patch+json' })).status, 200);
+});

@@ -9,7 +9,7 @@ import { validateObjectMeta, validateObjectMetaUpdate } from '../../api/validati
 import { nameIsDNSSubdomain } from '../../api/validation/names.ts';
 import { deepClone } from '../../api/patch/json-value.ts';
 import { storageVersionOf } from '../../api/resources/customresourcedefinitions.ts';
-import { validateCustomResource, type JSONSchema } from './schema-validation.ts';
+import { validateCustomResource, validateCustomResourceTransition, type JSONSchema } from './schema-validation.ts';
 import { pruneUnknownFields } from './schema-pruning.ts';
 import { applyCustomResourceDefaults } from './schema-defaulting.ts';
 import { printerColumnsTable } from './printer-columns.ts';
@@ -126,8 +126,12 @@ export function customResourceVersions(crd: any): CustomResourceVersion[] {
           else obj.status = deepClone(old.status);
         },
         validate: (obj) => [...validateObjectMeta(obj.metadata, { namespaced, nameFn: nameIsDNSSubdomain }), ...validateSchema(obj)],
-        validateUpdate: (obj, old) => validateObjectMetaUpdate(obj.metadata, old.metadata),
-        validateStatusUpdate: (obj, old) => [...validateObjectMetaUpdate(obj.metadata, old.metadata), ...validateSchema(obj)],
+        validateUpdate: (obj, old) => [...validateObjectMetaUpdate(obj.metadata, old.metadata), ...validateCustomResourceTransition(schema, obj, old)],
+        validateStatusUpdate: (obj, old) => [
+          ...validateObjectMetaUpdate(obj.metadata, old.metadata),
+          ...validateSchema(obj),
+          ...validateCustomResourceTransition(schema, obj, old),
+        ],
         table: printerColumnsTable(v.additionalPrinterColumns),
         fieldSelectors: selectableFields(v.selectableFields),
       },

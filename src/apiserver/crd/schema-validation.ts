@@ -5,6 +5,7 @@
 
 import { fieldError, type FieldError } from '../../api/errors.ts';
 import { deepEqual, jsonKind } from '../../api/patch/json-value.ts';
+import { CelError, compileCel, evalCel, usesOldSelf, type CelValue } from './cel.ts';
 
 /** The subset of JSONSchemaProps a structural schema uses. */
 export interface JSONSchema {
@@ -115,6 +116,7 @@ class SchemaValidator {
     else if (Array.isArray(v)) this.array(schema, v, path);
     else if (typeof v === 'object') this.object(schema, v as Record<string, unknown>, path);
     this.combinators(schema, v, path);
+    if (schema['x-kubernetes-validations']) this.errors.push(...checkRules(schema, v, undefined, path, false));
   }
 
   private number(s: JSONSchema, v: number, at: string): void {
@@ -218,6 +220,107 @@ class SchemaValidator {
   }
 }
 
+interface ValidationRule {
+  rule: string;
+  message?: string;
+  fieldPath?: string;
+  reason?: string;
+}
+
+const compiled = new Map<string, ReturnType<typeof compileCel> | null>();
+
+function compiledRule(rule: string): ReturnType<typeof compileCel> | null {
+  let c = compiled.get(rule);
+  if (c === undefined) {
+    try {
+      c = compileCel(rule);
+    } catch (e) {
+      if (!(e instanceof CelError)) throw e;
+      c = null; // beyond the supported subset: not enforced
+    }
+    compiled.set(rule, c);
+  }
+  return c;
+}
+
+/**
+ * The node's `x-kubernetes-validations`: plain rules (no `oldSelf`) when `transition` is false,
+ * transition rules (with `oldSelf`, only when an old value exists) when it is true.
+ */
+function checkRules(schema: JSONSchema, v: unknown, old: unknown, path: string, transition: boolean): FieldError[] {
+  const rules = schema['x-kubernetes-validations'] as ValidationRule[] | undefined;
+  if (!Array.isArray(rules) || v === undefined || v === null) return [];
+  const errs: FieldError[] = [];
+  const at = path || '<root>';
+  const shown = schema.type ?? typeName(v);
+  for (const r of rules) {
+    const program = typeof r?.rule === 'string' ? compiledRule(r.rule) : null;
+    if (!program || usesOldSelf(program) !== transition) continue;
+    if (transition && (old === undefined || old === null)) continue;
+    const field = r.fieldPath ? `${path}${r.fieldPath.startsWith('.') || r.fieldPath.startsWith('[') ? '' : '.'}${r.fieldPath}`.replace(/^\./, '') : at;
+    let ok: CelValue;
+    try {
+      ok = evalCel(program, transition ? { self: v as CelValue, oldSelf: old as CelValue } : { self: v as CelValue });
+    } catch (e) {
+      if (!(e instanceof CelError)) throw e;
+      errs.push(fieldError.invalid(at, shown, `${e.message} evaluating rule: ${r.rule}`));
+      continue;
+    }
+    if (ok === true) continue;
+    const message = r.message || `failed rule: ${r.rule}`;
+    if (r.reason === 'FieldValueForbidden') errs.push(fieldError.forbidden(field, message));
+    else if (r.reason === 'FieldValueRequired') errs.push(fieldError.required(field, message));
+    else errs.push(fieldError.invalid(field, shown, message));
+  }
+  return errs;
+}
+
+/** Transition rules (`oldSelf`) of every node where both the new and the old object have a value. */
+function transitionErrors(schema: JSONSchema | undefined, v: unknown, old: unknown, path: string): FieldError[] {
+  if (!schema || v === undefined || v === null || old === undefined || old === null) return [];
+  const errs = checkRules(schema, v, old, path, true);
+  const prefix = path ? `${path}.` : '';
+  if (jsonKind(v) === 'object' && jsonKind(old) === 'object') {
+    const o = old as Record<string, unknown>;
+    for (const [k, child] of Object.entries(v as Record<string, unknown>)) {
+      const ps = schema.properties?.[k] ?? (typeof schema.additionalProperties === 'object' ? schema.additionalProperties : undefined);
+      if (ps) errs.push(...transitionErrors(ps, child, o[k], `${prefix}${k}`));
+    }
+  } else if (Array.isArray(v) && Array.isArray(old) && isMapList(schema)) {
+    // Items of a map list correlate with the old item of the same keys.
+    const keys = schema['x-kubernetes-list-map-keys'] as string[];
+    const id = (x: any) => JSON.stringify(keys.map((k) => x?.[k] ?? null));
+    const before = new Map(old.map((x) => [id(x), x]));
+    const items = itemSchema(schema);
+    v.forEach((x, i) => errs.push(...transitionErrors(items, x, before.get(id(x)), `${path}[${i}]`)));
+  }
+  return errs;
+}
+
+function isMapList(schema: JSONSchema): boolean {
+  return schema['x-kubernetes-list-type'] === 'map' && Array.isArray(schema['x-kubernetes-list-map-keys']);
+}
+
+/** Transition rules of a custom resource's schema, for updates (rules that compare with `oldSelf`). */
+export function validateCustomResourceTransition(schema: JSONSchema | undefined, obj: Record<string, unknown>, old: Record<string, unknown>): FieldError[] {
+  if (!schema) return [];
+  return transitionErrors(schema, ruleView(obj), ruleView(old), '');
+}
+
+/**
+ * The object as the schema and its rules see it: metadata reduced to name and generateName
+ * (as upstream's rules see it); the root schema's own apiVersion/kind/metadata entries are
+ * dropped by the caller, so these are not validated beyond that.
+ */
+function ruleView(obj: Record<string, unknown>): Record<string, unknown> {
+  const { metadata, ...rest } = obj;
+  const m = (metadata ?? {}) as Record<string, unknown>;
+  const meta: Record<string, unknown> = {};
+  if (m.name !== undefined) meta.name = m.name;
+  if (m.generateName !== undefined) meta.generateName = m.generateName;
+  return { ...rest, metadata: meta };
+}
+
 const FORMATS: Record<string, RegExp> = {
   'date-time': /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/,
   date: /^\d{4}-\d{2}-\d{2}$/,
@@ -244,12 +347,11 @@ function validateValue(schema: JSONSchema, v: unknown, path: string): FieldError
 export function validateCustomResource(schema: JSONSchema | undefined, obj: Record<string, unknown>): FieldError[] {
   if (!schema) return [];
   const w = new SchemaValidator();
-  const { metadata: _m, apiVersion: _a, kind: _k, ...rest } = obj;
   const rootSchema: JSONSchema = { ...schema, properties: { ...(schema.properties ?? {}) } };
   delete rootSchema.properties!.metadata;
   delete rootSchema.properties!.apiVersion;
   delete rootSchema.properties!.kind;
   rootSchema.required = (schema.required ?? []).filter((r) => r !== 'metadata' && r !== 'apiVersion' && r !== 'kind');
-  w.value(rootSchema, rest, '');
+  w.value(rootSchema, ruleView(obj), '');
   return w.errors;
 }
