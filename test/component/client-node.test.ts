@@ -59,6 +59,46 @@ describe('client-node against the embedded control plane', () => {
     });
   });
 
+  test('a list in pages of 2 with continue tokens returns every object once, in name order', async () => {
+    await createNamespace('paging-ns');
+    const names = ['a', 'b', 'c', 'd', 'e'];
+    for (const name of names) await core.createNamespacedConfigMap({ namespace: 'paging-ns', body: { metadata: { name } } });
+    const pages: string[][] = [];
+    let token: string | undefined;
+    do {
+      const page = await core.listNamespacedConfigMap({ namespace: 'paging-ns', limit: 2, _continue: token });
+      pages.push(page.items.map((cm) => cm.metadata!.name!));
+      token = page.metadata?._continue || undefined;
+    } while (token && pages.length < 10);
+    assert.deepEqual(pages, [['a', 'b'], ['c', 'd'], ['e']]);
+  });
+
+  test('a watch from the resourceVersion of a list delivers only what changed after the list', async () => {
+    await createNamespace('resume-ns');
+    await core.createNamespacedConfigMap({ namespace: 'resume-ns', body: { metadata: { name: 'old' } } });
+    const list = await core.listNamespacedConfigMap({ namespace: 'resume-ns' });
+    await core.createNamespacedConfigMap({ namespace: 'resume-ns', body: { metadata: { name: 'new' } } });
+
+    const events: string[] = [];
+    let sawNew!: () => void;
+    const done = new Promise<void>((resolve) => (sawNew = resolve));
+    const controller = await new Watch(kc).watch(
+      '/api/v1/namespaces/resume-ns/configmaps',
+      { resourceVersion: list.metadata!.resourceVersion! },
+      (type, obj: V1ConfigMap) => {
+        events.push(`${type} ${obj.metadata?.name}`);
+        if (obj.metadata?.name === 'new') sawNew();
+      },
+      () => {},
+    );
+    try {
+      await withTimeout(done, 10_000, `events: ${events.join(', ')}`);
+    } finally {
+      controller.abort();
+    }
+    assert.deepEqual(events, ['ADDED new']);
+  });
+
   test('the Watch class receives ADDED, MODIFIED and DELETED in order', async () => {
     await createNamespace('watch-ns');
     const events: Array<{ type: string; name: string; value?: string }> = [];
