@@ -172,8 +172,8 @@ export class JobController extends QueueController {
       if (uncounted.succeeded.includes(uid) || uncounted.failed.includes(uid)) continue;
       if (pod.status?.phase === 'Succeeded') newlySucceeded.push(pod);
       else if (pod.status?.phase === 'Failed' && policy && matchPodFailurePolicy(policy, pod)?.action === 'Ignore') ignored.push(pod);
-      // With a podFailurePolicy a deleted pod counts only once it is Failed (its exit codes decide).
-      else if (pod.status?.phase === 'Failed' || (pod.metadata?.deletionTimestamp && !policy)) newlyFailed.push(pod);
+      // With a podFailurePolicy or podReplacementPolicy Failed, a deleted pod counts only once it is Failed.
+      else if (pod.status?.phase === 'Failed' || (pod.metadata?.deletionTimestamp && !policy && spec.podReplacementPolicy !== 'Failed')) newlyFailed.push(pod);
     }
     // Failures the policy ignores do not count: their finalizers just go.
     await this.removeTrackingFinalizers(ignored);
@@ -344,7 +344,9 @@ export class JobController extends QueueController {
     if (keep.length > wantActive) surplus.push(...rankForDeletion(keep).slice(0, keep.length - wantActive));
     if (surplus.length > 0) return -(await this.deletePods(job, key, surplus.slice(0, MAX_POD_CREATE_DELETE_PER_SYNC)));
 
-    let diff = Math.min(wantActive - keep.length, MAX_POD_CREATE_DELETE_PER_SYNC);
+    // podReplacementPolicy Failed: a pod still terminating keeps its place until it has failed.
+    const terminating = spec.podReplacementPolicy === 'Failed' ? pods.filter((p) => p.metadata?.deletionTimestamp && !isTerminal(p)) : [];
+    let diff = Math.min(wantActive - keep.length - terminating.length, MAX_POD_CREATE_DELETE_PER_SYNC);
     if (diff <= 0) return 0;
     const wait = this.backoffRemaining(key, now);
     if (wait > 0) {
@@ -353,7 +355,7 @@ export class JobController extends QueueController {
     }
     let indexes: (number | undefined)[] = [];
     if (indexed) {
-      const activeIndexes = new Set(keep.map(completionIndexOf));
+      const activeIndexes = new Set([...keep, ...terminating].map(completionIndexOf));
       for (let i = 0; i < (completions ?? 0) && indexes.length < diff; i++) if (!completed.has(i) && !activeIndexes.has(i)) indexes.push(i);
       diff = indexes.length;
     } else indexes = new Array(diff).fill(undefined);

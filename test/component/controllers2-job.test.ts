@@ -150,6 +150,25 @@ test('backoffLimitPerIndex gives up an index after its retries; the Job then fai
   assert.equal((await activePods('per-index')).length, 0, 'no third try of index 0');
 });
 
+test('podReplacementPolicy Failed waits for a terminating pod to fail before replacing it', async () => {
+  await createJob('patient', { podReplacementPolicy: 'Failed' });
+  const pod = await eventually('a pod', async () => (await activePods('patient'))[0]);
+  const bind = await h.api.call('POST', `/api/v1/namespaces/default/pods/${pod.metadata.name}/binding`, {
+    apiVersion: 'v1',
+    kind: 'Binding',
+    metadata: { name: pod.metadata.name },
+    target: { apiVersion: 'v1', kind: 'Node', name: 'somewhere' },
+  });
+  assert.equal(bind.status, 201, bind.text);
+  assert.equal((await h.api.call('DELETE', `/api/v1/namespaces/default/pods/${pod.metadata.name}`)).status, 200);
+  await sleep(500);
+  assert.equal((await activePods('patient')).length, 0, 'no replacement while the old pod terminates');
+  const all = await listPods(h.api, 'default', 'batch.kubernetes.io/job-name=patient');
+  assert.equal(all.length, 1);
+  await setPodPhase(h.api, 'default', pod.metadata.name, 'Failed');
+  await eventually('a replacement once it failed', async () => (await activePods('patient')).length === 1);
+});
+
 test('a suspended Job creates no pods until resumed', async () => {
   await createJob('later', { suspend: true });
   const suspended = await eventually('Suspended condition', async () => {
