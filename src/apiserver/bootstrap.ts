@@ -25,7 +25,15 @@ export async function bootstrap(api: ApiServer, host: string, port: number): Pro
   }
   const ip = firstHostAddress(parseCidr(api.opts.serviceClusterIPRange ?? '10.96.0.0/12'));
   const services = api.storeFor('', 'v1', 'services')!;
-  await ensure(() =>
+  // On a restart the Service exists and its address is already taken by it: leave it be.
+  const exists = await services.get('default', 'kubernetes').then(
+    () => true,
+    (e) => {
+      if (e instanceof StatusError && e.code === 404) return false;
+      throw e;
+    },
+  );
+  if (!exists) await ensure(() =>
     services.create(
       'default',
       {

@@ -399,7 +399,17 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     servers.push(plain);
     insecureUrl = `http://127.0.0.1:${(plain.address() as AddressInfo).port}`;
   }
-  await api.finishStartup(host, port);
+  try {
+    await api.finishStartup(host, port);
+  } catch (e) {
+    api.stop();
+    for (const s of servers) {
+      s.close();
+      if (s instanceof http.Server) s.closeAllConnections();
+    }
+    for (const session of sessions) session.destroy();
+    throw e;
+  }
   const url = `${opts.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
   opts.log?.(`listening on ${url}${insecureUrl ? ` and ${insecureUrl} (plain HTTP, no authentication)` : ''}`);
   const running: RunningApiServer & { api: ApiServer } = {

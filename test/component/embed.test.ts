@@ -161,13 +161,8 @@ test('two control planes in one process keep separate data and share the cached 
   }
 });
 
-// Skipped until the API server can start on a store that already holds the `kubernetes`
-// Service: its bootstrap create is refused by the ClusterIP allocator (422 "provided IP is
-// already allocated") before the existence check could answer 409, and the listener of the
-// failed start is never closed, so this test would hang the file instead of failing.
 test(
   'storage { sqlitePath } keeps objects across stop() and a new start',
-  { skip: 'API server restart on an existing store fails in bootstrap (ClusterIP 10.96.0.1 already allocated)' },
   async () => {
     const dir = await mkdtemp(join(tmpdir(), 'k8ts-embed-test-'));
     try {
