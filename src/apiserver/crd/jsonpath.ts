@@ -37,13 +37,3 @@ export function getAtPath(obj: unknown, segments: PathSegment[]): unknown {
   }
   return v;
 }
-
-export function setAtPath(obj: Record<string, unknown>, segments: PathSegment[], value: unknown): void {
-  let v: any = obj;
-  for (let i = 0; i < segments.length - 1; i++) {
-    const s = segments[i];
-    if (v[s] === null || typeof v[s] !== 'object') v[s] = typeof segments[i + 1] === 'number' ? [] : {};
-    v = v[s];
-  }
-  v[segments[segments.length - 1]] = value;
-}
