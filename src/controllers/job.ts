@@ -166,14 +166,16 @@ export class JobController extends QueueController {
     const newlyFailed: Pod[] = [];
     const ignored: Pod[] = [];
     const policy = spec.podFailurePolicy;
+    const finishingAlready = !!(findCondition(status, 'FailureTarget') ?? findCondition(status, 'SuccessCriteriaMet'));
     for (const pod of pods) {
       const uid = pod.metadata?.uid ?? '';
       if (!hasTrackingFinalizer(pod) || this.finalizerRemovals.has(uid)) continue;
       if (uncounted.succeeded.includes(uid) || uncounted.failed.includes(uid)) continue;
       if (pod.status?.phase === 'Succeeded') newlySucceeded.push(pod);
       else if (pod.status?.phase === 'Failed' && policy && matchPodFailurePolicy(policy, pod)?.action === 'Ignore') ignored.push(pod);
-      // With a podFailurePolicy or podReplacementPolicy Failed, a deleted pod counts only once it is Failed.
-      else if (pod.status?.phase === 'Failed' || (pod.metadata?.deletionTimestamp && !policy && spec.podReplacementPolicy !== 'Failed')) newlyFailed.push(pod);
+      // With a podFailurePolicy or podReplacementPolicy Failed, a deleted pod counts only once it
+      // is Failed — unless the Job is finishing: then every pod being deleted counts as failed.
+      else if (pod.status?.phase === 'Failed' || (pod.metadata?.deletionTimestamp && (finishingAlready || (!policy && spec.podReplacementPolicy !== 'Failed')))) newlyFailed.push(pod);
     }
     // Failures the policy ignores do not count: their finalizers just go.
     await this.removeTrackingFinalizers(ignored);

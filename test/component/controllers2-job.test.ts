@@ -208,6 +208,12 @@ async function failWithExitCode(name: string, exitCode: number): Promise<void> {
   assert.equal(r.status, 200, r.text);
 }
 
+test('a finishing Job releases its deleted pods even when only Failed pods are replaced', async () => {
+  await createJob('slow-failed-policy', { activeDeadlineSeconds: 1, podReplacementPolicy: 'Failed' });
+  await eventually('Failed by deadline', async () => hasCondition(await getJob('slow-failed-policy'), 'Failed'), 10_000);
+  assert.equal((await listPods(h.api, 'default', 'batch.kubernetes.io/job-name=slow-failed-policy')).length, 0, 'the deleted pod is gone');
+});
+
 test('podFailurePolicy: an Ignore rule does not count the failure; a FailJob rule fails the Job at once', async () => {
   await createJob('policy', {
     backoffLimit: 0,
