@@ -18,7 +18,7 @@ interface Subcommand {
 
 const serverSpec = {
   name: 'k8ts server',
-  summary: 'Run the control plane (API server; scheduler and controllers as they arrive).',
+  summary: 'Run the control plane: API server, controller manager, scheduler (and simulated nodes).',
   description:
     'Runs the control plane: opens the store (SQLite at <data-dir>/state.db unless --datastore-endpoint),\n' +
     'creates the cluster certificates, serves the Kubernetes API over HTTPS and writes an admin\n' +
@@ -37,7 +37,11 @@ const versionSpec: CommandSpec = { name: 'k8ts version', summary: 'Print the k8t
 const helpSpec: CommandSpec = { name: 'k8ts help', summary: 'Show help for k8ts or one of its commands.', flags: {}, args: '[COMMAND]' };
 
 const subcommands: Record<string, Subcommand> = {
-  server: { spec: serverSpec, run: (_args, values, io) => runControlPlane(values, serverComponents(), io) },
+  server: {
+    spec: serverSpec,
+    run: async (_args, values, io) =>
+      runControlPlane(values, await serverComponents({ controllers: String(values.controllers), simNodes: Number(values['sim-nodes']) }), io),
+  },
   apiserver: { spec: apiserverSpec, run: (_args, values, io) => runControlPlane(values, apiserverComponents(), io) },
   version: {
     spec: versionSpec,

@@ -37,7 +37,10 @@ export const serverFlags = {
     defaultText: '<data-dir>/tokens.csv',
   }),
   'tls-san': flag.list('Extra DNS name or IP for the serving certificate; repeat for several.', { metavar: 'NAME' }),
-  'sim-nodes': flag.int('Simulated nodes to run (reserved: not available yet).', 0, { validate: nonNegative }),
+  'sim-nodes': flag.int('Simulated nodes to run in this process (KWOK-like, for trying things out and scale tests).', 0, { validate: nonNegative }),
+  controllers: flag.string('Controllers to run, as upstream: "*" for all, "-name" to leave one out (e.g. "*,-garbagecollector").', '*', {
+    metavar: 'LIST',
+  }),
 };
 
 export type ServerFlagValues = FlagValues<typeof serverFlags>;

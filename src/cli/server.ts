@@ -60,9 +60,18 @@ export interface ControlPlaneDeps {
   startApiServer(opts: ApiServerOptions): Promise<RunningApiServer>;
 }
 
-/** The components each command runs beside the API server; later: scheduler, controller manager, simulated nodes. */
-export function serverComponents(): Component[] {
-  return [];
+/**
+ * What `k8ts server` runs beside the API server: the controller manager and the scheduler
+ * (each electing its leader on a Lease, as upstream; that Lease is also what
+ * `kubectl get componentstatuses` reads), and simulated nodes when asked for.
+ */
+export async function serverComponents(opts: { controllers: string; simNodes: number }): Promise<Component[]> {
+  const { builtinComponents } = await import('../embed/components.ts');
+  return builtinComponents({
+    controllers: { controllers: opts.controllers, leaderElect: true },
+    scheduler: { leaderElection: {} },
+    simNodes: opts.simNodes,
+  });
 }
 
 export function apiserverComponents(): Component[] {
@@ -153,7 +162,6 @@ export async function startControlPlane(
       cleanups.push(() => running.stop());
       log(`${component.name}: started`);
     }
-    if (config.simNodes > 0) log(`sim-nodes: simulated nodes are not available yet; --sim-nodes ${config.simNodes} ignored`);
 
     return { apiServer, kubeconfigPath, pki, stop };
   } catch (err) {

@@ -4,6 +4,8 @@
 // OpenAPI of its served versions. Deleting a CRD is held by the
 // customresourcecleanup.apiextensions.k8s.io finalizer until its objects are gone.
 
+import { FieldManager } from '../fieldmanager/field-manager.ts';
+import { customResourceSchema } from '../fieldmanager/type-schema.ts';
 import type { Store } from '../../storage/store.ts';
 import type { ResourceDefinition } from '../../api/strategy.ts';
 import { StatusError, badRequest } from '../../api/errors.ts';
@@ -197,6 +199,8 @@ export class CrdController {
     const entry: Installed = { signature, versions, terminating: false };
     for (const v of versions) {
       const store = new GenericStore(v.def, new VersionConvertingStore(this.host.opts.store, v.apiVersion, v.storageApiVersion, v.onRead));
+      // Server-side apply merges lists and maps as the CRD's schema declares them.
+      if (v.schema) store.fieldManager = new FieldManager(customResourceSchema(v.schema), v.apiVersion, v.def.subresources.includes('status'));
       store.hooks = this.hooksFor(v, entry);
       this.host.stores.set(v.def, store);
       setCustomResourceSchema(v.def, v.schema);
