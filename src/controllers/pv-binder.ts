@@ -3,7 +3,8 @@
 //
 // A claim without `pv.kubernetes.io/bind-completed` is bound to the smallest Available volume
 // that satisfies it (storageClassName, access modes, capacity, volumeMode, label selector) —
-// or to the volume it names in spec.volumeName, or that names it in claimRef — in upstream's
+// or to the volume it names in spec.volumeName, or that names it in claimRef (for a
+// WaitForFirstConsumer class only that: the scheduler picks the volume) — in upstream's
 // order: volume.spec.claimRef, volume phase Bound, claim.spec.volumeName and annotations,
 // claim phase Bound. A bound claim whose volume vanished is Lost.
 // A volume without claimRef is Available; bound to a live claim it is Bound; when its claim is
@@ -14,6 +15,7 @@ import { isStatusError } from '../api/errors.ts';
 import { labelSelectorFromObject, matches } from '../api/labels.ts';
 import { parseQuantity } from '../api/quantity.ts';
 import type { PersistentVolume, PersistentVolumeClaim } from '../api/types/core-v1.ts';
+import type { StorageClass } from '../api/types/storage-v1.ts';
 import type { SharedInformerFactory } from '../client/cache/informer-factory.ts';
 import type { SharedIndexInformer } from '../client/cache/shared-informer.ts';
 import type { EventRecorder } from '../client/event-recorder.ts';
@@ -24,6 +26,9 @@ import { objectOf, QueueController, RequeueAfter, type ControllerConfig } from '
 export const ANN_BIND_COMPLETED = 'pv.kubernetes.io/bind-completed';
 export const ANN_BOUND_BY_CONTROLLER = 'pv.kubernetes.io/bound-by-controller';
 const LEGACY_CLASS_ANNOTATION = 'volume.beta.kubernetes.io/storage-class';
+export const ANN_SELECTED_NODE = 'volume.kubernetes.io/selected-node';
+const STORAGE_CLASSES = { group: 'storage.k8s.io', version: 'v1', resource: 'storageclasses' };
+const NO_PROVISIONER = 'kubernetes.io/no-provisioner';
 
 export interface PvBinderConfig extends ControllerConfig {
   /** --pvclaimbinder-sync-period (upstream 15 s): how often everything is looked at again. */
@@ -34,6 +39,7 @@ export class PersistentVolumeBinderController extends QueueController {
   readonly name = 'persistentvolume-binder-controller';
   private readonly volumes: SharedIndexInformer<PersistentVolume>;
   private readonly claims: SharedIndexInformer<PersistentVolumeClaim>;
+  private readonly classes: SharedIndexInformer<StorageClass>;
   private readonly resyncMs: number;
 
   constructor(
@@ -46,7 +52,8 @@ export class PersistentVolumeBinderController extends QueueController {
     this.resyncMs = config.pvClaimBinderSyncPeriodMs ?? 15_000;
     this.volumes = informers.informerFor<PersistentVolume>(resources.persistentvolumes);
     this.claims = informers.informerFor<PersistentVolumeClaim>(resources.persistentvolumeclaims);
-    this.waitFor(this.volumes, this.claims);
+    this.classes = informers.informerFor<StorageClass>(STORAGE_CLASSES);
+    this.waitFor(this.volumes, this.claims, this.classes);
     const volumeKey = (v: PersistentVolume) => this.queue.add(`volume/${v.metadata?.name}`);
     const claimKey = (c: PersistentVolumeClaim) => this.queue.add(`claim/${c.metadata?.namespace}/${c.metadata?.name}`);
     this.volumes.addEventHandler({
@@ -87,11 +94,24 @@ export class PersistentVolumeBinderController extends QueueController {
     const bound = claim.metadata?.annotations?.[ANN_BIND_COMPLETED] === 'yes';
     const volumeName = claim.spec?.volumeName;
     if (!bound && !volumeName) {
-      const volume = this.findBestMatch(claim);
+      const cls = storageClassOf(claim);
+      const storageClass = cls ? this.classes.lister().get(cls) : undefined;
+      // WaitForFirstConsumer: only the scheduler's choice (a volume it pre-bound, or the
+      // selected-node annotation) may bind the claim.
+      const delayed = storageClass?.volumeBindingMode === 'WaitForFirstConsumer' && !claim.metadata?.annotations?.[ANN_SELECTED_NODE];
+      const volume = this.findBestMatch(claim, delayed);
       if (!volume) {
-        const cls = storageClassOf(claim);
-        if (cls === '') this.recorder.event(claim, 'Normal', 'FailedBinding', 'no persistent volumes available for this claim and no storage class is set');
-        else this.recorder.event(claim, 'Normal', 'FailedBinding', `no persistent volumes available for this claim and no provisioner for storage class "${cls}"`);
+        if (delayed) this.recorder.event(claim, 'Normal', 'WaitForFirstConsumer', 'waiting for first consumer to be created before binding');
+        else if (cls === '') this.recorder.event(claim, 'Normal', 'FailedBinding', 'no persistent volumes available for this claim and no storage class is set');
+        else if (!storageClass) this.recorder.event(claim, 'Warning', 'ProvisioningFailed', `storageclass.storage.k8s.io "${cls}" not found`);
+        else if (storageClass.provisioner !== NO_PROVISIONER) {
+          this.recorder.event(
+            claim,
+            'Normal',
+            'ExternalProvisioning',
+            `Waiting for a volume to be created either by the external provisioner '${storageClass.provisioner}' or manually by the system administrator. If volume creation is delayed, please verify that the provisioner is running and correctly registered.`,
+          );
+        } else this.recorder.event(claim, 'Normal', 'FailedBinding', 'no persistent volumes available for this claim');
         await this.setClaimPhase(claim, 'Pending');
         return;
       }
@@ -235,7 +255,7 @@ export class PersistentVolumeBinderController extends QueueController {
   }
 
   /** Upstream's findBestMatchForClaim: a volume pre-bound to the claim, else the smallest that fits. */
-  private findBestMatch(claim: PersistentVolumeClaim): PersistentVolume | undefined {
+  private findBestMatch(claim: PersistentVolumeClaim, preBoundOnly = false): PersistentVolume | undefined {
     const requested = parseQuantity(claim.spec?.resources?.requests?.storage ?? '0').nanos;
     const cls = storageClassOf(claim);
     const modes = claim.spec?.accessModes ?? [];
@@ -248,6 +268,7 @@ export class PersistentVolumeBinderController extends QueueController {
       const ref = v.spec?.claimRef;
       const preBoundHere = ref && ref.namespace === claim.metadata?.namespace && ref.name === claim.metadata?.name && (!ref.uid || ref.uid === claim.metadata?.uid);
       if (ref && !preBoundHere) continue;
+      if (preBoundOnly && !preBoundHere) continue;
       if (!ref && v.status?.phase && v.status.phase !== 'Available' && v.status.phase !== 'Pending') continue;
       const size = parseQuantity(v.spec?.capacity?.storage ?? '0').nanos;
       if ((v.spec?.volumeMode ?? 'Filesystem') !== mode) continue;

@@ -81,3 +81,45 @@ test('deleting the claim releases a Retain volume and deletes a Delete volume', 
   await eventually('small Released', async () => (await volume('small')).body.status?.phase === 'Released');
   await eventually('scratch deleted', async () => (await volume('scratch')).status === 404);
 });
+
+test('WaitForFirstConsumer: a claim waits until the scheduler pre-binds a volume, then binds to that one', async () => {
+  const sc = await h.api.call('POST', '/apis/storage.k8s.io/v1/storageclasses', {
+    apiVersion: 'storage.k8s.io/v1',
+    kind: 'StorageClass',
+    metadata: { name: 'local' },
+    provisioner: 'kubernetes.io/no-provisioner',
+    volumeBindingMode: 'WaitForFirstConsumer',
+  });
+  assert.equal(sc.status, 201, sc.text);
+  for (const name of ['local-a', 'local-b']) {
+    const r = await h.api.call('POST', '/api/v1/persistentvolumes', {
+      apiVersion: 'v1',
+      kind: 'PersistentVolume',
+      metadata: { name },
+      spec: { capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'], storageClassName: 'local', hostPath: { path: `/tmp/${name}` } },
+    });
+    assert.equal(r.status, 201, r.text);
+  }
+  const r = await h.api.call('POST', '/api/v1/namespaces/default/persistentvolumeclaims', {
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: { name: 'late' },
+    spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } }, storageClassName: 'local' },
+  });
+  assert.equal(r.status, 201, r.text);
+  await eventually('WaitForFirstConsumer event', async () => {
+    const ev = await h.api.call('GET', '/api/v1/namespaces/default/events');
+    return ev.body.items.some((e: any) => e.involvedObject.name === 'late' && e.reason === 'WaitForFirstConsumer');
+  });
+  assert.equal((await claim('late')).spec.volumeName, undefined, 'not bound before a consumer is scheduled');
+
+  // The scheduler's VolumeBinding PreBind: claimRef on the chosen volume.
+  const pv = (await volume('local-b')).body;
+  pv.spec.claimRef = { namespace: 'default', name: 'late', uid: r.body.metadata.uid };
+  assert.equal((await h.api.call('PUT', '/api/v1/persistentvolumes/local-b', pv)).status, 200);
+  const bound = await eventually('bound to the scheduler’s choice', async () => {
+    const c = await claim('late');
+    return c.status?.phase === 'Bound' && c;
+  });
+  assert.equal(bound.spec.volumeName, 'local-b');
+});
