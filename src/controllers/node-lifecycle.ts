@@ -9,7 +9,7 @@
 //     status.") and its pods are marked not Ready;
 //  2. taints: Ready False → node.kubernetes.io/not-ready, Ready Unknown →
 //     node.kubernetes.io/unreachable, both as NoSchedule and NoExecute (the NoExecute one
-//     rate-limited per zone, and held back while every zone is fully disrupted, as upstream);
+//     rate-limited per zone; while every zone is fully disrupted none is kept, as upstream);
 //     pressure conditions and spec.unschedulable get their NoSchedule taints; taints go when
 //     the condition clears;
 //  3. eviction: pods on a node with NoExecute taints are deleted at once if they do not
@@ -252,7 +252,10 @@ export class NodeLifecycleController extends QueueController {
     }
     if (node.spec?.unschedulable) wantedNoSchedule.add('node.kubernetes.io/unschedulable');
     const managedNoSchedule = new Set([...Object.values(CONDITION_NO_SCHEDULE_TAINTS).flatMap((m) => Object.values(m)), 'node.kubernetes.io/unschedulable']);
-    const wantedNoExecute = ready === 'False' ? TAINT_NOT_READY : ready === 'Unknown' ? TAINT_UNREACHABLE : undefined;
+    // Every zone fully disrupted: the controller, not the nodes, is probably cut off — no
+    // eviction taints at all (upstream's "master disruption mode").
+    const allDisrupted = ready !== 'True' && this.allZonesFullyDisrupted();
+    const wantedNoExecute = allDisrupted ? undefined : ready === 'False' ? TAINT_NOT_READY : ready === 'Unknown' ? TAINT_UNREACHABLE : undefined;
 
     const taints = node.spec?.taints ?? [];
     const hasNoExecute = (key: string) => taints.some((t) => t.key === key && t.effect === 'NoExecute');
@@ -283,6 +286,13 @@ export class NodeLifecycleController extends QueueController {
     });
   }
 
+  private allZonesFullyDisrupted(): boolean {
+    const nodes = this.nodes.lister().list();
+    const zones = new Map<string, boolean>();
+    for (const n of nodes) zones.set(zoneOf(n), (zones.get(zoneOf(n)) ?? true) && readyStatus(n) !== 'True');
+    return nodes.length > 0 && [...zones.values()].every(Boolean);
+  }
+
   /** Upstream's zone-aware rate limiting of NoExecute tainting. */
   private mayTaintForEviction(node: Node): boolean {
     const zone = zoneOf(node);
@@ -296,8 +306,6 @@ export class NodeLifecycleController extends QueueController {
         nodes.length > 0 && notReady === nodes.length ? 'FullDisruption' : notReady > 2 && notReady / nodes.length >= this.unhealthyThreshold ? 'PartialDisruption' : 'Normal';
       states.set(z, state);
     }
-    // Every zone fully disrupted: the controller, not the nodes, is probably cut off.
-    if ([...states.values()].every((s) => s === 'FullDisruption')) return false;
     const state = states.get(zone) ?? 'Normal';
     let rate = this.evictionRate;
     if (state === 'PartialDisruption') rate = (byZone.get(zone)?.length ?? 0) > this.largeCluster ? this.secondaryEvictionRate : 0;

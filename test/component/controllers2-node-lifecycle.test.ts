@@ -150,6 +150,18 @@ test('a node that never reported gets NodeStatusNeverUpdated conditions after th
   await eventually('unreachable taints', async () => taintKeys(await getNode('mute')).join() === 'node.kubernetes.io/unreachable:NoExecute,node.kubernetes.io/unreachable:NoSchedule');
 });
 
+test('when every node is unreachable the controller assumes it is cut off: NoExecute taints go, NoSchedule ones stay', async () => {
+  beating.clear();
+  await eventually('all nodes Unknown', async () => {
+    const nodes = (await h.api.call('GET', '/api/v1/nodes')).body.items;
+    return nodes.every((n: any) => n.status?.conditions?.find((c: any) => c.type === 'Ready')?.status === 'Unknown');
+  }, 10_000);
+  await eventually('no NoExecute taint on any node', async () => {
+    const nodes = (await h.api.call('GET', '/api/v1/nodes')).body.items;
+    return nodes.every((n: any) => taintKeys(n).join() === 'node.kubernetes.io/unreachable:NoSchedule');
+  }, 10_000);
+});
+
 test('eviction time: untolerated taints evict at once; the shortest tolerationSeconds counts from the taint', () => {
   const added = '2026-01-01T00:00:00Z';
   const taint = { key: 'node.kubernetes.io/unreachable', effect: 'NoExecute' as const, timeAdded: added };
