@@ -12,7 +12,8 @@
 // process, every controller on, no leader election).
 //
 // Environment: BENCH_REPLICAS (default 10000), BENCH_NODES (default 500), BENCH_ROLLING=0 to
-// skip the rolling update. The last line is the scale-up figure against the baseline.
+// skip the rolling update, BENCH_CONTROLLERS (`--controllers`, default `*`). The last line is
+// the scale-up figure against the baseline.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -32,6 +33,8 @@ import { Limiter } from '../src/sim/limiter.ts';
 const REPLICAS = Number(process.env.BENCH_REPLICAS ?? 10_000);
 const NODES = Number(process.env.BENCH_NODES ?? 500);
 const ROLLING = process.env.BENCH_ROLLING !== '0';
+/** `--controllers` for the controller manager under test. */
+const CONTROLLERS = process.env.BENCH_CONTROLLERS ?? '*';
 const PHASE_TIMEOUT_MS = 900_000;
 
 function container(image: string) {
@@ -166,7 +169,7 @@ async function baseline(): Promise<number> {
 
 async function deploymentPhases(): Promise<{ scaleUp: number; rolling?: number }> {
   const c = await startCluster();
-  const manager = new ControllerManager({ client: c.client, leaderElect: false });
+  const manager = new ControllerManager({ client: c.client, leaderElect: false, controllers: CONTROLLERS });
   manager.start();
   try {
     const ns = 'bench';
@@ -203,8 +206,10 @@ async function deploymentPhases(): Promise<{ scaleUp: number; rolling?: number }
 
 /** Polls until the deployment is complete at `replicas` on `revision`; answers the time it was seen. */
 async function waitComplete(client: RestClient, ns: string, name: string, replicas: number, revision: string): Promise<number> {
-  const deadline = performance.now() + PHASE_TIMEOUT_MS;
+  const t0 = performance.now();
+  const deadline = t0 + PHASE_TIMEOUT_MS;
   let last = '';
+  let allCreatedAt: number | undefined;
   for (;;) {
     const d = await client.get<Deployment>(resources.deployments, name, { namespace: ns });
     const s = d.status ?? {};
@@ -214,6 +219,10 @@ async function waitComplete(client: RestClient, ns: string, name: string, replic
       (s.updatedReplicas ?? 0) === replicas &&
       (s.replicas ?? 0) === replicas &&
       (s.availableReplicas ?? 0) === replicas;
+    if (allCreatedAt === undefined && replicas > 0 && (s.replicas ?? 0) === replicas && (s.updatedReplicas ?? 0) === replicas) {
+      allCreatedAt = performance.now();
+      console.log(`  all ${replicas} pods of revision ${revision} exist after ${((allCreatedAt - t0) / 1000).toFixed(1)} s (${s.availableReplicas ?? 0} available)`);
+    }
     if (complete) return performance.now();
     last = `replicas ${s.replicas ?? 0}, updated ${s.updatedReplicas ?? 0}, available ${s.availableReplicas ?? 0}`;
     if (performance.now() > deadline) throw new Error(`deployment not complete within ${PHASE_TIMEOUT_MS / 1000} s (${last})`);
@@ -232,7 +241,7 @@ async function withTimeout<T>(p: Promise<T>, what: string): Promise<T> {
 }
 
 export async function main(): Promise<void> {
-  console.log(`controllers bench: ${REPLICAS} replicas on ${NODES} simulated nodes`);
+  console.log(`controllers bench: ${REPLICAS} replicas on ${NODES} simulated nodes, --controllers '${CONTROLLERS}'`);
   const base = await baseline();
   const { scaleUp, rolling } = await deploymentPhases();
   if (rolling !== undefined) console.log(`rolling update: ${rolling.toFixed(0)} pods/s (${(rolling / base).toFixed(2)} of the bare-pod baseline)`);
