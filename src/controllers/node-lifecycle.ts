@@ -68,7 +68,7 @@ interface NodeHealth {
   leaseRenewTime?: string;
 }
 
-type ZoneState = 'Initial' | 'Normal' | 'PartialDisruption' | 'FullDisruption';
+type ZoneState = 'Normal' | 'PartialDisruption' | 'FullDisruption';
 
 export class NodeLifecycleController extends QueueController {
   readonly name = 'node-lifecycle-controller';
@@ -293,23 +293,15 @@ export class NodeLifecycleController extends QueueController {
     return nodes.length > 0 && [...zones.values()].every(Boolean);
   }
 
-  /** Upstream's zone-aware rate limiting of NoExecute tainting. */
+  /** Upstream's zone-aware rate limiting of NoExecute tainting (zone state from its nodes' readiness). */
   private mayTaintForEviction(node: Node): boolean {
     const zone = zoneOf(node);
-    const all = this.nodes.lister().list();
-    const states = new Map<string, ZoneState>();
-    const byZone = new Map<string, Node[]>();
-    for (const n of all) byZone.set(zoneOf(n), [...(byZone.get(zoneOf(n)) ?? []), n]);
-    for (const [z, nodes] of byZone) {
-      const notReady = nodes.filter((n) => readyStatus(n) !== 'True').length;
-      const state: ZoneState =
-        nodes.length > 0 && notReady === nodes.length ? 'FullDisruption' : notReady > 2 && notReady / nodes.length >= this.unhealthyThreshold ? 'PartialDisruption' : 'Normal';
-      states.set(z, state);
-    }
-    const state = states.get(zone) ?? 'Normal';
-    let rate = this.evictionRate;
-    if (state === 'PartialDisruption') rate = (byZone.get(zone)?.length ?? 0) > this.largeCluster ? this.secondaryEvictionRate : 0;
-    if (state === 'FullDisruption') rate = this.evictionRate;
+    const inZone = this.nodes.lister().list().filter((n) => zoneOf(n) === zone);
+    const notReady = inZone.filter((n) => readyStatus(n) !== 'True').length;
+    const state: ZoneState =
+      inZone.length > 0 && notReady === inZone.length ? 'FullDisruption' : notReady > 2 && notReady / inZone.length >= this.unhealthyThreshold ? 'PartialDisruption' : 'Normal';
+    // A partially disrupted zone slows down (large zones) or stops (small ones) evictions.
+    const rate = state === 'PartialDisruption' ? (inZone.length > this.largeCluster ? this.secondaryEvictionRate : 0) : this.evictionRate;
     if (rate <= 0) return false;
     let limiter = this.zoneLimiters.get(zone);
     if (!limiter || limiter.rate !== rate) {
