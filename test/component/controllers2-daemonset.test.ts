@@ -180,3 +180,23 @@ test('node eligibility: untolerated NoSchedule stops new pods but keeps running 
   assert.equal(nodeShouldRunDaemonPod(node([], { zone: 'a' }), ds({ affinity })).shouldRun, true);
   assert.equal(nodeShouldRunDaemonPod(node([], { zone: 'c' }), ds({ affinity })).shouldRun, false);
 });
+
+test('rolling back to an earlier template reuses its ControllerRevision with a new number', async () => {
+  const revsBefore = (await h.api.call('GET', '/apis/apps/v1/namespaces/default/controllerrevisions')).body.items.filter((x: any) => x.metadata.ownerReferences?.[0]?.name === 'agent');
+  const first = revsBefore.find((x: any) => x.revision === 1);
+  const ds = await getDs('agent');
+  ds.spec.template.spec.containers[0].image = 'agent:1';
+  assert.equal((await h.api.call('PUT', '/apis/apps/v1/namespaces/default/daemonsets/agent', ds)).status, 200);
+  await eventually(
+    'pods back on agent:1 with the first revision hash',
+    async () => {
+      const pods = await dsPods('agent');
+      for (const p of pods) if (p.status?.phase !== 'Running') await setPodPhase(h.api, 'default', p.metadata.name, 'Running');
+      return pods.length === 2 && pods.every((p) => p.spec.containers[0].image === 'agent:1' && p.metadata.labels['controller-revision-hash'] === first.metadata.labels['controller-revision-hash']);
+    },
+    20_000,
+  );
+  const revs = (await h.api.call('GET', '/apis/apps/v1/namespaces/default/controllerrevisions')).body.items.filter((x: any) => x.metadata.ownerReferences?.[0]?.name === 'agent');
+  assert.deepEqual(revs.map((x: any) => [x.metadata.name, x.revision]).sort((a: any, b: any) => a[1] - b[1]).map((x: any) => x[1]), [2, 3]);
+  assert.equal(revs.find((x: any) => x.revision === 3).metadata.name, first.metadata.name, 'the same object, renumbered');
+});
