@@ -16,7 +16,7 @@ import type { SharedInformerFactory } from '../client/cache/informer-factory.ts'
 import type { Lister } from '../client/cache/lister.ts';
 import type { RestClient } from '../client/rest-client.ts';
 import { resources } from '../client/resources.ts';
-import { canonicalJson, controllerRefOf, isPodReady, objectOf, QueueController, type ControllerConfig } from './controller-utils.ts';
+import { canonicalJson, controllerRefOf, isPodReady, objectOf, QueueController, RequeueAfter, type ControllerConfig } from './controller-utils.ts';
 import { comparePorts, findPort, hasSelector, HEADLESS_LABEL, podHandlers, shouldPodBeInEndpoints } from './endpoints.ts';
 
 export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
@@ -24,6 +24,8 @@ export const MANAGED_BY_LABEL = 'endpointslice.kubernetes.io/managed-by';
 export const MANAGED_BY = 'endpointslice-controller.k8s.io';
 /** Upstream's --max-endpoints-per-slice default. */
 export const MAX_ENDPOINTS_PER_SLICE = 100;
+/** How soon a sync that found the slice cache behind its own writes looks again. */
+const STALE_CACHE_RETRY_MS = 100;
 
 interface DesiredSlice {
   ports: EndpointPort[];
@@ -36,6 +38,7 @@ export class EndpointSliceController extends QueueController {
   private readonly pods: Lister<Pod>;
   private readonly slices: Lister<EndpointSlice>;
   private readonly maxPerSlice: number;
+  private readonly tracker = new SliceTracker();
 
   constructor(
     informers: SharedInformerFactory,
@@ -63,12 +66,14 @@ export class EndpointSliceController extends QueueController {
     sliceInformer.addEventHandler({ onUpdate: (_o, s) => sliceChanged(s), onDelete: (o) => sliceChanged(objectOf(o)) });
   }
 
-  async sync(key: string): Promise<void> {
+  async sync(key: string): Promise<void | RequeueAfter> {
     const [namespace, name] = key.split('/');
+    if (this.tracker.stale(key, (slice) => this.slices.namespace(namespace).get(slice))) return new RequeueAfter(STALE_CACHE_RETRY_MS);
+    const w: SliceWriter = { client: this.client, tracker: this.tracker, serviceKey: key };
     const svc = this.services.namespace(namespace).get(name);
     const owned = this.slices.namespace(namespace).list({ [SERVICE_NAME_LABEL]: name, [MANAGED_BY_LABEL]: MANAGED_BY });
     if (!svc) {
-      for (const s of owned) await deleteSlice(this.client, s);
+      for (const s of owned) await deleteSlice(w, s);
       return;
     }
     if (svc.spec?.type === 'ExternalName' || !hasSelector(svc)) return;
@@ -79,7 +84,7 @@ export class EndpointSliceController extends QueueController {
     if (svc.spec?.clusterIP === 'None') labels[HEADLESS_LABEL] = '';
 
     const owner = { apiVersion: 'v1', kind: 'Service', name, uid: svc.metadata!.uid!, controller: true, blockOwnerDeletion: true };
-    await reconcileSlices(this.client, { namespace, name, addressType, labels, owner, owned, desired });
+    await reconcileSlices(w, { namespace, name, addressType, labels, owner, owned, desired });
   }
 
   private desiredSlices(svc: Service, addressType: AddressType): DesiredSlice[] {
@@ -147,12 +152,51 @@ function sameSlice(current: EndpointSlice, desired: EndpointSlice): boolean {
   );
 }
 
-async function deleteSlice(client: RestClient, s: EndpointSlice): Promise<void> {
+/**
+ * The slices a controller wrote and deleted, per Service, until its informer shows them
+ * (upstream's endpointSliceTracker): acting on a cache that has not caught up would create
+ * duplicate slices.
+ */
+export class SliceTracker {
+  /** Service key → slice name → resourceVersion written (0: deleted). */
+  private readonly writes = new Map<string, Map<string, number>>();
+
+  record(serviceKey: string, sliceName: string, resourceVersion: number): void {
+    let m = this.writes.get(serviceKey);
+    if (!m) this.writes.set(serviceKey, (m = new Map()));
+    m.set(sliceName, resourceVersion);
+  }
+
+  /** True while the cache lacks one of our writes; writes the cache shows are forgotten. */
+  stale(serviceKey: string, cached: (sliceName: string) => EndpointSlice | undefined): boolean {
+    const m = this.writes.get(serviceKey);
+    if (!m) return false;
+    let stale = false;
+    for (const [name, rv] of m) {
+      const c = cached(name);
+      const seen = rv === 0 ? !c : !!c && Number(c.metadata?.resourceVersion ?? 0) >= rv;
+      if (seen) m.delete(name);
+      else stale = true;
+    }
+    if (m.size === 0) this.writes.delete(serviceKey);
+    return stale;
+  }
+}
+
+/** How a sync writes slices: the client, and the tracker that remembers what it wrote. */
+interface SliceWriter {
+  client: RestClient;
+  tracker: SliceTracker;
+  serviceKey: string;
+}
+
+async function deleteSlice(w: SliceWriter, s: EndpointSlice): Promise<void> {
   try {
-    await client.delete(resources.endpointslices, s.metadata!.name!, { namespace: s.metadata?.namespace });
+    await w.client.delete(resources.endpointslices, s.metadata!.name!, { namespace: s.metadata?.namespace });
   } catch (err) {
     if (!isStatusError(err, 'NotFound')) throw err;
   }
+  w.tracker.record(w.serviceKey, s.metadata!.name!, 0);
 }
 
 interface SliceSet {
@@ -172,9 +216,9 @@ interface SliceSet {
  * existing slices are rewritten in place (those with the same port set first), missing ones
  * created, surplus ones deleted; unchanged slices are not written.
  */
-async function reconcileSlices(client: RestClient, set: SliceSet): Promise<void> {
+async function reconcileSlices(w: SliceWriter, set: SliceSet): Promise<void> {
   const mine = set.owned.filter((s) => s.addressType === set.addressType && controllerRefOf(s)?.uid === set.owner.uid);
-  for (const s of set.owned) if (!mine.includes(s)) await deleteSlice(client, s);
+  for (const s of set.owned) if (!mine.includes(s)) await deleteSlice(w, s);
   const unused = [...mine].sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''));
   const take = (ports: EndpointPort[]): EndpointSlice | undefined => {
     const want = canonicalJson(ports);
@@ -195,14 +239,16 @@ async function reconcileSlices(client: RestClient, set: SliceSet): Promise<void>
       ports: d.ports,
     };
     try {
-      if (!slice) await client.create(resources.endpointslices, body, { namespace: set.namespace });
-      else if (!sameSlice(slice, body)) await client.update(resources.endpointslices, body);
+      let written: EndpointSlice | undefined;
+      if (!slice) written = await w.client.create<EndpointSlice>(resources.endpointslices, body, { namespace: set.namespace });
+      else if (!sameSlice(slice, body)) written = await w.client.update<EndpointSlice>(resources.endpointslices, body);
+      if (written) w.tracker.record(w.serviceKey, written.metadata!.name!, Number(written.metadata?.resourceVersion ?? 0));
     } catch (err) {
       if (isStatusError(err, 'Forbidden') && !slice) return; // namespace going away
       throw err;
     }
   }
-  for (const s of unused) await deleteSlice(client, s);
+  for (const s of unused) await deleteSlice(w, s);
 }
 
 export const MIRRORING_MANAGED_BY = 'endpointslicemirroring-controller.k8s.io';
@@ -222,6 +268,7 @@ export class EndpointSliceMirroringController extends QueueController {
   private readonly endpoints: Lister<Endpoints>;
   private readonly slices: Lister<EndpointSlice>;
   private readonly maxPerSlice: number;
+  private readonly tracker = new SliceTracker();
 
   constructor(
     informers: SharedInformerFactory,
@@ -248,14 +295,16 @@ export class EndpointSliceMirroringController extends QueueController {
     sliceInformer.addEventHandler({ onUpdate: (_o, s) => sliceChanged(s), onDelete: (o) => sliceChanged(objectOf(o)) });
   }
 
-  async sync(key: string): Promise<void> {
+  async sync(key: string): Promise<void | RequeueAfter> {
     const [namespace, name] = key.split('/');
+    if (this.tracker.stale(key, (slice) => this.slices.namespace(namespace).get(slice))) return new RequeueAfter(STALE_CACHE_RETRY_MS);
+    const w: SliceWriter = { client: this.client, tracker: this.tracker, serviceKey: key };
     const svc = this.services.namespace(namespace).get(name);
     const ep = this.endpoints.namespace(namespace).get(name);
     const owned = this.slices.namespace(namespace).list({ [SERVICE_NAME_LABEL]: name, [MANAGED_BY_LABEL]: MIRRORING_MANAGED_BY });
     const mirror = svc && ep && !hasSelector(svc) && ep.metadata?.labels?.[SKIP_MIRROR_LABEL] !== 'true';
     if (!mirror) {
-      for (const s of owned) await deleteSlice(this.client, s);
+      for (const s of owned) await deleteSlice(w, s);
       return;
     }
     const labels: Record<string, string> = { ...(ep.metadata?.labels ?? {}), [SERVICE_NAME_LABEL]: name, [MANAGED_BY_LABEL]: MIRRORING_MANAGED_BY };
@@ -264,10 +313,10 @@ export class EndpointSliceMirroringController extends QueueController {
       const desired = this.desiredSlices(ep, addressType);
       const ofType = owned.filter((s) => s.addressType === addressType);
       if (desired.length === 0) {
-        for (const s of ofType) await deleteSlice(this.client, s);
+        for (const s of ofType) await deleteSlice(w, s);
         continue;
       }
-      await reconcileSlices(this.client, { namespace, name, addressType, labels, owner, owned: ofType, desired });
+      await reconcileSlices(w, { namespace, name, addressType, labels, owner, owned: ofType, desired });
     }
   }
 

@@ -4,7 +4,7 @@ import type { Endpoints, Pod, Service } from '../../src/api/types/core-v1.ts';
 import type { EndpointSlice } from '../../src/api/types/discovery-v1.ts';
 import { isStatusError } from '../../src/api/errors.ts';
 import { resources } from '../../src/client/resources.ts';
-import { EndpointSliceController, EndpointSliceMirroringController } from '../../src/controllers/endpoint-slice.ts';
+import { EndpointSliceController, EndpointSliceMirroringController, SliceTracker } from '../../src/controllers/endpoint-slice.ts';
 import { EndpointsController } from '../../src/controllers/endpoints.ts';
 import { createNamespace, eventually, makeReady, podTemplate, startEnv, type Env } from './controllers-harness.ts';
 
@@ -186,4 +186,22 @@ test('a terminating pod stays in its slice as terminating and serving but not re
   });
   assert.deepEqual(e.conditions, { ready: false, serving: true, terminating: true });
   await eventually('gone from Endpoints', async () => ((await endpoints(ns, 't'))?.subsets ?? []).length === 0);
+});
+
+test('the slice tracker reports a cache that has not yet seen our own writes and deletions', () => {
+  const t = new SliceTracker();
+  const cache = new Map<string, EndpointSlice>();
+  const get = (n: string) => cache.get(n);
+  const slice = (name: string, rv: string) => ({ metadata: { name, resourceVersion: rv }, addressType: 'IPv4', endpoints: [] }) as EndpointSlice;
+  assert.equal(t.stale('ns/svc', get), false);
+  t.record('ns/svc', 'svc-a', 10);
+  assert.equal(t.stale('ns/svc', get), true, 'created slice not cached yet');
+  cache.set('svc-a', slice('svc-a', '9'));
+  assert.equal(t.stale('ns/svc', get), true, 'cached version older than our write');
+  cache.set('svc-a', slice('svc-a', '10'));
+  assert.equal(t.stale('ns/svc', get), false);
+  t.record('ns/svc', 'svc-a', 0);
+  assert.equal(t.stale('ns/svc', get), true, 'deleted slice still cached');
+  cache.delete('svc-a');
+  assert.equal(t.stale('ns/svc', get), false);
 });
