@@ -8,7 +8,7 @@
 //  2. decides whether the Job has failed (a podFailurePolicy FailJob rule, backoffLimit,
 //     activeDeadlineSeconds, Indexed backoffLimitPerIndex / maxFailedIndexes — failures an
 //     Ignore rule matches do not count), succeeded
-//     (completions, or Indexed completedIndexes) or is suspended, adding the interim
+//     (completions, Indexed completedIndexes, or a successPolicy rule) or is suspended, adding the interim
 //     FailureTarget / SuccessCriteriaMet condition and the final Failed / Complete one once no
 //     pod is still terminating;
 //  3. otherwise creates or deletes pods so that `active` matches what parallelism and the
@@ -224,6 +224,8 @@ export class JobController extends QueueController {
       const failure = indexFailure(spec, perIndex, completed, failedIndexes) ?? this.failureOf(job, pods, failed, now);
       if (failure) {
         finishing = setCondition(status, 'FailureTarget', 'True', failure.reason, failure.message, now);
+      } else if (indexed && matchSuccessPolicy(spec, completed)) {
+        finishing = setCondition(status, 'SuccessCriteriaMet', 'True', 'SuccessPolicy', matchSuccessPolicy(spec, completed)!, now);
       } else if (isComplete(spec, indexed, succeeded, completed.size, active.length)) {
         finishing = setCondition(status, 'SuccessCriteriaMet', 'True', 'CompletionsReached', 'Reached expected number of succeeded pods', now);
       }
@@ -510,6 +512,26 @@ function previousFailures(pods: Pod[], index: number): number {
     if (pod.status?.phase === 'Failed' && completionIndexOf(pod) === index) count = Math.max(count, indexFailureCount(pod) + 1);
   }
   return count;
+}
+
+/**
+ * Upstream's matchSuccessPolicy (Indexed Jobs): the message of the first rule the succeeded
+ * indexes satisfy — all (or succeededCount) of its succeededIndexes, or succeededCount of any.
+ */
+export function matchSuccessPolicy(spec: NonNullable<Job['spec']>, succeeded: Set<number>): string | undefined {
+  const rules = spec.successPolicy?.rules ?? [];
+  if (succeeded.size === 0) return undefined;
+  for (const [index, rule] of rules.entries()) {
+    if (rule.succeededIndexes !== undefined && rule.succeededIndexes !== null) {
+      const required = [...parseIndexes(rule.succeededIndexes)].filter((i) => i < (spec.completions ?? 0));
+      if (required.length === 0) continue;
+      const hits = required.filter((i) => succeeded.has(i)).length;
+      if (rule.succeededCount === undefined || rule.succeededCount === null ? hits === required.length : hits >= rule.succeededCount) return `Matched rules at index ${index}`;
+    } else if (rule.succeededCount !== undefined && rule.succeededCount !== null && succeeded.size >= rule.succeededCount) {
+      return `Matched rules at index ${index}`;
+    }
+  }
+  return undefined;
 }
 
 /** backoffLimitPerIndex outcomes: too many failed indexes, or every index done with some failed. */

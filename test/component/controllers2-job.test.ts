@@ -169,6 +169,25 @@ test('podReplacementPolicy Failed waits for a terminating pod to fail before rep
   await eventually('a replacement once it failed', async () => (await activePods('patient')).length === 1);
 });
 
+test('a successPolicy rule completes an Indexed Job early and removes the remaining pods', async () => {
+  await createJob('leader', { completions: 3, parallelism: 3, completionMode: 'Indexed', successPolicy: { rules: [{ succeededIndexes: '0' }] } });
+  const pods = await eventually('3 pods', async () => {
+    const p = await activePods('leader');
+    return p.length === 3 && p;
+  });
+  const zero = pods.find((p: any) => p.metadata.annotations['batch.kubernetes.io/job-completion-index'] === '0');
+  await setPodPhase(h.api, 'default', zero.metadata.name, 'Succeeded');
+  const done = await eventually('Complete', async () => {
+    const j = await getJob('leader');
+    return hasCondition(j, 'Complete') && j;
+  });
+  const cond = done.status.conditions.find((c: any) => c.type === 'Complete');
+  assert.equal(cond.reason, 'SuccessPolicy');
+  assert.equal(cond.message, 'Matched rules at index 0');
+  assert.equal(done.status.completedIndexes, '0');
+  assert.equal((await activePods('leader')).length, 0, 'the other indexes were stopped');
+});
+
 test('a suspended Job creates no pods until resumed', async () => {
   await createJob('later', { suspend: true });
   const suspended = await eventually('Suspended condition', async () => {
