@@ -7,10 +7,10 @@
 //     succeeded / failed counters (so a pod deleted later never changes the counts);
 //  2. decides whether the Job has failed (a podFailurePolicy FailJob rule, backoffLimit,
 //     activeDeadlineSeconds, Indexed backoffLimitPerIndex / maxFailedIndexes — failures an
-//     Ignore rule matches do not count), succeeded
-//     (completions, Indexed completedIndexes, or a successPolicy rule) or is suspended, adding the interim
-//     FailureTarget / SuccessCriteriaMet condition and the final Failed / Complete one once no
-//     pod is still terminating;
+//     Ignore rule matches do not count), succeeded (completions, Indexed completedIndexes, or
+//     a successPolicy rule) or is suspended, adding the interim FailureTarget /
+//     SuccessCriteriaMet condition and the final Failed / Complete one once no pod is still
+//     terminating;
 //  3. otherwise creates or deletes pods so that `active` matches what parallelism and the
 //     remaining completions allow (with exponential backoff after pod failures);
 //  4. writes status once if it changed.
