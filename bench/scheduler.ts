@@ -21,7 +21,7 @@
 //
 // Environment: BENCH_WORKLOADS=spread,antiaffinity,basic-heartbeats,basic-backlog,basic
 // (default: all), BENCH_NODES, BENCH_POD_SCALE (e.g. 0.1 for a quick run),
-// BENCH_CREATE_CONCURRENCY (default 16).
+// BENCH_CREATE_CONCURRENCY (default 30, as scheduler_perf).
 // The last line is SchedulingBasic against kube-scheduler's CI threshold.
 
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -40,7 +40,8 @@ import { SimNodes } from '../src/sim/sim-nodes.ts';
 const CI_THRESHOLD = 680;
 const LOCAL_KUBE_SCHEDULER = 1150;
 const NODES = Number(process.env.BENCH_NODES ?? 5000);
-const CREATE_CONCURRENCY = Number(process.env.BENCH_CREATE_CONCURRENCY ?? 16);
+// scheduler_perf creates pods with 30 workers (test/utils CreatePod).
+const CREATE_CONCURRENCY = Number(process.env.BENCH_CREATE_CONCURRENCY ?? 30);
 /** Scales every workload's pod counts (for quick local runs). */
 const POD_SCALE = Number(process.env.BENCH_POD_SCALE ?? 1);
 
