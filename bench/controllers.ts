@@ -7,6 +7,10 @@
 //   run them; pods/s until the deployment reports every replica updated and available;
 // - rolling update: a new image for all of them (maxSurge/maxUnavailable 25%): pods/s until
 //   the rollout is complete again.
+// The baseline's pods have no owner; the Deployment's do, so the scheduler's default
+// spreading (PodTopologySpread system defaults, by owner selector) works on them: a gap
+// between "all pods exist" (printed) and "all available" is scheduling and running, not the
+// controllers.
 // Each phase runs on a fresh cluster of three processes: the API server (SQLite, plain HTTP on
 // loopback); the simulated nodes with the scheduler; and the controller manager (this
 // process, every controller on, no leader election).
