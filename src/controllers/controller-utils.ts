@@ -3,7 +3,7 @@
 // owner references, conditions and int-or-percent values, as upstream's controller utils.
 
 import { isStatusError } from '../api/errors.ts';
-import { nowRfc3339, type OwnerReference } from '../api/meta.ts';
+import type { OwnerReference } from '../api/meta.ts';
 import type { Pod, PodCondition } from '../api/types/core-v1.ts';
 import type { IntOrString } from '../api/types/intstr.ts';
 import type { EventRecorder } from '../client/event-recorder.ts';
@@ -236,24 +236,8 @@ export function getCondition<C extends Condition>(conditions: C[] | undefined, t
   return conditions?.find((c) => c.type === type);
 }
 
-/**
- * Sets a condition; an unchanged status keeps its lastTransitionTime (upstream's
- * SetDeploymentCondition / SetCondition). An identical condition is left as it was.
- */
-export function setCondition<C extends Condition>(conditions: C[], cond: C): C[] {
-  const current = conditions.find((c) => c.type === cond.type);
-  if (current && current.status === cond.status && current.reason === cond.reason && current.message === cond.message) return conditions;
-  const next = { ...cond };
-  if (current && current.status === cond.status && current.lastTransitionTime) next.lastTransitionTime = current.lastTransitionTime;
-  return [...conditions.filter((c) => c.type !== cond.type), next];
-}
-
 export function removeCondition<C extends Condition>(conditions: C[] | undefined, type: string): C[] {
   return (conditions ?? []).filter((c) => c.type !== type);
-}
-
-export function now(): string {
-  return nowRfc3339();
 }
 
 // ---- int or percent ----
@@ -290,10 +274,6 @@ function sortKeys(value: unknown): unknown {
     return out;
   }
   return value;
-}
-
-export function deepCopy<T>(value: T): T {
-  return structuredClone(value);
 }
 
 /** The object an informer's onDelete got, whether from a watch or a relist. */
