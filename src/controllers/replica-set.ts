@@ -247,7 +247,7 @@ export class ReplicatedPodsController<T extends ReplicatedObject> extends QueueC
       if (skipped > 0) this.expectations.lowerExpectations(key, skipped, 0);
       if (error) return { reason: 'FailedCreate', cause: error };
     } else if (diff > 0) {
-      const victims = podsToDelete(pods, Math.min(diff, BURST_REPLICAS));
+      const victims = podsToDelete(pods, Math.min(diff, BURST_REPLICAS), this.relatedPods(rs, pods));
       this.expectations.expectPodDeletions(key, victims.map(podKey));
       let firstError: unknown;
       await Promise.all(
@@ -267,6 +267,24 @@ export class ReplicatedPodsController<T extends ReplicatedObject> extends QueueC
       if (firstError) return { reason: 'FailedDelete', cause: firstError };
     }
     return undefined;
+  }
+
+  /**
+   * Pods of every owner that shares this one's controller (a Deployment's ReplicaSets), so a
+   * scale-down during a rollout also evens out nodes doubled up across old and new pods.
+   */
+  private relatedPods(rs: T, own: Pod[]): Pod[] {
+    const owner = controllerRefOf(rs);
+    if (!owner) return own;
+    const ns = rs.metadata?.namespace ?? '';
+    const siblings = new Set(
+      this.ownerLister
+        .namespace(ns)
+        .list()
+        .filter((o) => controllerRefOf(o)?.uid === owner.uid)
+        .map((o) => o.metadata?.uid),
+    );
+    return this.podLister.namespace(ns).list().filter((p) => siblings.has(controllerRefOf(p)?.uid));
   }
 
   private subject(rs: T) {
@@ -385,13 +403,14 @@ const PHASE_ORDER: Record<string, number> = { Pending: 0, Unknown: 1, Running: 2
 /**
  * The `count` pods to delete first, by upstream's ActivePodsWithRanks order: unscheduled
  * before scheduled, Pending < Unknown < Running, not ready before ready, lower
- * pod-deletion-cost first, more pods on the same node first, ready for less time first,
- * more restarts first, newer first.
+ * pod-deletion-cost first, more related pods (`related`: those of every ReplicaSet of the same
+ * owner) on the same node first, ready for less time first, more restarts first, newer first.
  */
-export function podsToDelete(pods: Pod[], count: number): Pod[] {
+export function podsToDelete(pods: Pod[], count: number, related: Pod[] = pods): Pod[] {
   if (count >= pods.length) return [...pods];
   const perNode = new Map<string, number>();
-  for (const p of pods) {
+  for (const p of related) {
+    if (!isPodActive(p)) continue;
     const node = p.spec?.nodeName;
     if (node) perNode.set(node, (perNode.get(node) ?? 0) + 1);
   }

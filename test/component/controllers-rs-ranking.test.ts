@@ -39,6 +39,11 @@ test('surplus pods are chosen as upstream ranks them: unscheduled, pending, not 
   const spread = [pod('alone', { node: 'a' }), pod('twin-1', { node: 'b' }), pod('twin-2', { node: 'b' })];
   assert.deepEqual(names(podsToDelete(spread, 1)).map((n) => n!.startsWith('twin')), [true]);
 
+  // Pods of sibling ReplicaSets (one Deployment) count too: the node shared with an old pod goes first.
+  const own = [pod('on-a', { node: 'a' }), pod('on-b', { node: 'b' })];
+  const sibling = pod('old-on-b', { node: 'b' });
+  assert.deepEqual(names(podsToDelete(own, 1, [...own, sibling])), ['on-b']);
+
   const ages = [
     pod('ready-long', { node: 'x', readySince: '2024-01-01T00:00:00Z' }),
     pod('ready-briefly', { node: 'y', readySince: '2024-01-02T00:00:00Z' }),
