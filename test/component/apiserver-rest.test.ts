@@ -348,3 +348,22 @@ test('a list right after writes reflects every acknowledged write (consistent re
     assert.equal(Boolean(got.metadata.continue), i + 1 > 3);
   }
 });
+
+test('a generated name that is already taken is drawn again', async () => {
+  const random = Math.random;
+  let calls = 0;
+  // The server runs in this process: the first two generated names come out the same.
+  Math.random = () => (calls++ < 10 ? 0 : random());
+  try {
+    const body = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { generateName: 'clash-' } };
+    const a = await s.call('POST', '/api/v1/namespaces/default/configmaps', body);
+    const b = await s.call('POST', '/api/v1/namespaces/default/configmaps', body);
+    assert.equal(a.status, 201);
+    assert.equal(a.body.metadata.name, 'clash-bbbbb');
+    assert.equal(b.status, 201);
+    assert.notEqual(b.body.metadata.name, 'clash-bbbbb');
+    assert.ok(calls > 10, 'the second create drew a second name');
+  } finally {
+    Math.random = random;
+  }
+});

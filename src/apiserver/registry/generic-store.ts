@@ -84,6 +84,7 @@ export interface ResourceHooks {
 export type UpdateFn = (current: any) => any | Promise<any>;
 
 const MAX_RETRIES = 16;
+const MAX_GENERATE_NAME_RETRIES = 7;
 
 /** Subresources whose handler makes the whole change itself (no spec/status split, no update strategy). */
 const INTERNAL_WRITES = new Set(['binding', 'finalize']);
@@ -240,12 +241,13 @@ export class GenericStore {
   // ---- create ----
 
   /** `applied`: the object comes from a server-side apply (managedFields set, fields already checked). */
-  async create(namespace: string, input: any, ctx: RequestContext, applied = false): Promise<any> {
+  async create(namespace: string, input: any, ctx: RequestContext, applied = false, attempt = 0): Promise<any> {
     const obj = input;
     obj.metadata ??= {};
     const meta = obj.metadata;
     this.checkNamespace(namespace, meta);
-    if (!meta.name && meta.generateName) meta.name = generatedName(meta.generateName);
+    const generated = !meta.name && Boolean(meta.generateName);
+    if (generated) meta.name = generatedName(meta.generateName);
     if (!applied) this.checkUnknownFields(obj, ctx);
     meta.uid = newUid();
     meta.creationTimestamp = nowRfc3339();
@@ -270,7 +272,14 @@ export class GenericStore {
       return obj;
     } catch (e) {
       this.hooks.createAborted?.(obj);
-      if (isStoreError(e, 'KeyExists')) throw alreadyExists(this.gr, meta.name);
+      if (isStoreError(e, 'KeyExists')) {
+        // A generated name that is taken is drawn again, as upstream's RetryGenerateName.
+        if (generated && attempt < MAX_GENERATE_NAME_RETRIES) {
+          meta.name = '';
+          return this.create(namespace, obj, ctx, applied, attempt + 1);
+        }
+        throw alreadyExists(this.gr, meta.name);
+      }
       throw storeFailure(e);
     }
   }
