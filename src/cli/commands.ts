@@ -2,7 +2,11 @@
 // 2 the command line was wrong. (main.ts runs this for the real process.)
 
 import { parseFlags, usage, closest, UsageError, type CommandSpec } from './flags.ts';
-import { serverFlags, toControlPlaneConfig } from './server-flags.ts';
+import { runControllerManager, runScheduler, runSim, controllerManagerSettings } from './component-commands.ts';
+import { controllerManagerCommandFlags, schedulerCommandFlags, simCommandFlags } from './component-flags.ts';
+import type { ControllerManagerFlagValues } from './controller-manager-flags.ts';
+import { runUntilSignal } from './run-until-signal.ts';
+import { apiserverFlags, serverFlags, toControlPlaneConfig } from './server-flags.ts';
 import { apiserverComponents, serverComponents, startControlPlane, type Component } from './server.ts';
 import { k8tsVersion } from './version.ts';
 
@@ -31,6 +35,35 @@ const apiserverSpec = {
   name: 'k8ts apiserver',
   summary: 'Run only the API server.',
   description: serverSpec.description.replace('Runs the control plane', 'Runs only the API server'),
+  flags: apiserverFlags,
+};
+
+const joinsCluster =
+  'Joins the cluster of --kubeconfig (e.g. the one `k8ts apiserver` writes) like any other client.\n' +
+  'Stops cleanly on Ctrl-C (SIGINT) or SIGTERM.';
+
+const controllerManagerSpec = {
+  name: 'k8ts controller-manager',
+  summary: 'Run the controller manager against a cluster (upstream kube-controller-manager).',
+  description: `Runs the controllers that drive actual state to desired state (kube-controller-manager).\n${joinsCluster}`,
+  flags: controllerManagerCommandFlags,
+};
+
+const schedulerSpec = {
+  name: 'k8ts scheduler',
+  summary: 'Run the scheduler against a cluster (upstream kube-scheduler).',
+  description: `Binds pending pods to nodes (kube-scheduler).\n${joinsCluster}`,
+  flags: schedulerCommandFlags,
+};
+
+const simSpec = {
+  name: 'k8ts sim',
+  summary: 'Run simulated nodes against a cluster (KWOK-like fake kubelets).',
+  description:
+    'Registers N simulated nodes and acts as their kubelets: renews their Leases, reports them Ready,\n' +
+    'runs the pods bound to them (Running, no containers) and confirms their deletion.\n' +
+    joinsCluster,
+  flags: simCommandFlags,
 };
 
 const versionSpec: CommandSpec = { name: 'k8ts version', summary: 'Print the k8ts version.', flags: {} };
@@ -39,10 +72,20 @@ const helpSpec: CommandSpec = { name: 'k8ts help', summary: 'Show help for k8ts 
 const subcommands: Record<string, Subcommand> = {
   server: {
     spec: serverSpec,
-    run: async (_args, values, io) =>
-      runControlPlane(values, await serverComponents({ controllers: String(values.controllers), simNodes: Number(values['sim-nodes']) }), io),
+    run: async (_args, values, io) => {
+      const controllerManager = await controllerManagerSettings(serverSpec.name, values as ControllerManagerFlagValues);
+      const components = await serverComponents({
+        controllerManager,
+        simNodes: Number(values['sim-nodes']),
+        simHeartbeatIntervalMs: Number(values['sim-heartbeat-interval']),
+      });
+      return runControlPlane(values, components, io);
+    },
   },
   apiserver: { spec: apiserverSpec, run: (_args, values, io) => runControlPlane(values, apiserverComponents(), io) },
+  'controller-manager': { spec: controllerManagerSpec, run: (_args, values, io) => runControllerManager(values as never, logTo(io)) },
+  scheduler: { spec: schedulerSpec, run: (_args, values, io) => runScheduler(values as never, logTo(io)) },
+  sim: { spec: simSpec, run: (_args, values, io) => runSim(values as never, logTo(io)) },
   version: {
     spec: versionSpec,
     run: async (_args, _values, io) => {
@@ -110,35 +153,14 @@ export async function runCli(argv: string[], io: Io = defaultIo): Promise<number
 /** Starts the control plane and serves until SIGINT or SIGTERM. */
 async function runControlPlane(values: Record<string, unknown>, components: Component[], io: Io): Promise<number> {
   const config = toControlPlaneConfig(values as Parameters<typeof toControlPlaneConfig>[0]);
-  const log = (line: string) => io.err(`${line}\n`);
+  const log = logTo(io);
   const plane = await startControlPlane(config, components, log);
   io.out(`export KUBECONFIG=${plane.kubeconfigPath}\n`);
+  return runUntilSignal(plane, log, describeFailure);
+}
 
-  return new Promise<number>((resolve) => {
-    let stopping = false;
-    const onSignal = (signal: NodeJS.Signals) => {
-      if (stopping) {
-        log(`${signal} again: exiting without waiting`);
-        process.exit(1);
-      }
-      stopping = true;
-      log(`${signal}: shutting down`);
-      plane.stop().then(
-        () => {
-          log('stopped');
-          process.off('SIGINT', onSignal);
-          process.off('SIGTERM', onSignal);
-          resolve(0);
-        },
-        (err) => {
-          log(`shutdown failed: ${describeFailure(err)}`);
-          resolve(1);
-        },
-      );
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  });
+function logTo(io: Io): (line: string) => void {
+  return (line) => io.err(`${line}\n`);
 }
 
 function describeFailure(err: unknown): string {

@@ -1,12 +1,18 @@
 // Command-line flags as upstream's components take them (spf13/pflag style): `--name value`,
 // `--name=value`, booleans without a value, repeatable list flags; `-h`/`--help` on every
-// command. Mistakes become one-line UsageErrors that say how to fix them.
+// command; durations in Go's syntax (`50s`, `1m30s`). Mistakes become one-line UsageErrors
+// that say how to fix them.
 
-export type FlagKind = 'string' | 'int' | 'bool' | 'list';
+import { durationFromJSON, durationToJSON } from '../api/protobuf/time.ts';
+
+export type FlagKind = 'string' | 'int' | 'float' | 'duration' | 'bool' | 'list';
 
 export interface FlagKindValues {
   string: string;
   int: number;
+  float: number;
+  /** Milliseconds. */
+  duration: number;
   bool: boolean;
   list: string[];
 }
@@ -23,7 +29,7 @@ export interface FlagSpec<K extends FlagKind = FlagKind> {
   validate?: (value: FlagKindValues[K]) => string | undefined;
 }
 
-export type AnyFlagSpec = FlagSpec<'string'> | FlagSpec<'int'> | FlagSpec<'bool'> | FlagSpec<'list'>;
+export type AnyFlagSpec = FlagSpec<'string'> | FlagSpec<'int'> | FlagSpec<'float'> | FlagSpec<'duration'> | FlagSpec<'bool'> | FlagSpec<'list'>;
 
 export type FlagSpecs = Record<string, AnyFlagSpec>;
 
@@ -58,6 +64,19 @@ export const flag = {
     kind: 'int',
     help,
     default: defaultValue,
+    ...extra,
+  }),
+  float: (help: string, defaultValue: number, extra: Omit<FlagSpec<'float'>, 'kind' | 'help' | 'default'> = {}): FlagSpec<'float'> => ({
+    kind: 'float',
+    help,
+    default: defaultValue,
+    ...extra,
+  }),
+  /** A Go duration (`50s`, `1m30s`, `500ms`); the value is in milliseconds. */
+  duration: (help: string, defaultMs: number, extra: Omit<FlagSpec<'duration'>, 'kind' | 'help' | 'default'> = {}): FlagSpec<'duration'> => ({
+    kind: 'duration',
+    help,
+    default: defaultMs,
     ...extra,
   }),
   bool: (help: string, defaultValue = false): FlagSpec<'bool'> => ({ kind: 'bool', help, default: defaultValue }),
@@ -116,7 +135,7 @@ export function parseFlags<S extends FlagSpecs>(command: CommandSpec<S>, argv: r
 
   for (const [name, spec] of Object.entries(specs)) {
     const problem = spec.validate?.(values[name] as never);
-    if (problem) fail(`invalid value ${showValue(values[name]!)} for --${name}: ${problem}`);
+    if (problem) fail(`invalid value ${showValue(spec, values[name]!)} for --${name}: ${problem}`);
   }
   if (command.args === undefined && args.length > 0) {
     fail(`unexpected argument "${args[0]}" (this command takes only flags; see ${command.name} --help)`);
@@ -137,6 +156,11 @@ function convert(
     case 'int':
       if (!/^[+-]?\d+$/.test(text.trim())) fail(`invalid value "${text}" for --${name}: must be a whole number`);
       return Number(text.trim());
+    case 'float':
+      if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text.trim())) fail(`invalid value "${text}" for --${name}: must be a number (e.g. 0.1)`);
+      return Number(text.trim());
+    case 'duration':
+      return parseDuration(text) ?? fail(`invalid value "${text}" for --${name}: must be a duration such as 50s, 1m30s or 500ms`);
     case 'bool':
       if (TRUE_WORDS.has(text)) return true;
       if (FALSE_WORDS.has(text)) return false;
@@ -149,7 +173,23 @@ function convert(
   }
 }
 
-function showValue(value: FlagKindValues[FlagKind]): string {
+/** A Go duration string as milliseconds; undefined when it is not one (Go wants a unit except for "0"). */
+export function parseDuration(text: string): number | undefined {
+  if (text.trim() === '') return undefined;
+  try {
+    return durationFromJSON(text.trim()) / 1e6;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Milliseconds as Go prints a duration: `50s`, `1m30s`, `500ms`. */
+export function formatDuration(ms: number): string {
+  return durationToJSON(Math.round(ms * 1e6));
+}
+
+function showValue(spec: AnyFlagSpec, value: FlagKindValues[FlagKind]): string {
+  if (spec.kind === 'duration') return `"${formatDuration(value as number)}"`;
   return Array.isArray(value) ? `"${value.join(',')}"` : `"${String(value)}"`;
 }
 
@@ -169,7 +209,7 @@ export function usage(command: CommandSpec): string {
 }
 
 function defaultMetavar(kind: FlagKind): string {
-  return kind === 'int' ? 'N' : kind === 'list' ? 'VALUE' : 'STRING';
+  return { int: 'N', float: 'NUMBER', duration: 'DURATION', list: 'VALUE', string: 'STRING', bool: '' }[kind];
 }
 
 function describeDefault(spec: AnyFlagSpec): string {
@@ -177,6 +217,7 @@ function describeDefault(spec: AnyFlagSpec): string {
   if (spec.kind === 'bool') return spec.default ? ' (default true)' : '';
   if (spec.kind === 'list') return (spec.default as string[]).length > 0 ? ` (default ${(spec.default as string[]).join(',')})` : ' (repeatable)';
   if (spec.kind === 'string') return spec.default === '' ? '' : ` (default "${spec.default}")`;
+  if (spec.kind === 'duration') return ` (default ${formatDuration(spec.default as number)})`;
   return ` (default ${spec.default})`;
 }
 

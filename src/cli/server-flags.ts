@@ -1,13 +1,15 @@
-// The flags of `k8ts server` and `k8ts apiserver`, named as kube-apiserver and k3s name them,
-// and their translation into a ControlPlaneConfig.
+// The flags of `k8ts server` and `k8ts apiserver`, named as kube-apiserver and k3s name them
+// (plus kube-controller-manager's, for the controller manager `k8ts server` runs), and their
+// translation into a ControlPlaneConfig.
 
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { controllerManagerFlags } from './controller-manager-flags.ts';
 import { flag, type FlagValues } from './flags.ts';
 import type { ControlPlaneConfig } from './server.ts';
-import { cidr, ipAddress, nonNegative, portNumber, portRange } from './validators.ts';
+import { cidr, ipAddress, nonNegative, portNumber, portRange, positiveDuration } from './validators.ts';
 
-export const serverFlags = {
+export const apiserverFlags = {
   'data-dir': flag.string('Directory for the state database, certificates and kubeconfig.', '', {
     metavar: 'DIR',
     defaultText: '~/.k8ts',
@@ -37,19 +39,25 @@ export const serverFlags = {
     defaultText: '<data-dir>/tokens.csv',
   }),
   'tls-san': flag.list('Extra DNS name or IP for the serving certificate; repeat for several.', { metavar: 'NAME' }),
-  'sim-nodes': flag.int('Simulated nodes to run in this process (KWOK-like, for trying things out and scale tests).', 0, { validate: nonNegative }),
-  controllers: flag.string('Controllers to run, as upstream: "*" for all, "-name" to leave one out (e.g. "*,-garbagecollector").', '*', {
-    metavar: 'LIST',
-  }),
 };
 
+export const serverFlags = {
+  ...apiserverFlags,
+  'sim-nodes': flag.int('Simulated nodes to run in this process (KWOK-like, for trying things out and scale tests).', 0, { validate: nonNegative }),
+  'sim-heartbeat-interval': flag.duration('How often each simulated node renews its Lease (kubelet: 10s); keep it below --node-monitor-grace-period.', 10_000, {
+    validate: positiveDuration,
+  }),
+  ...controllerManagerFlags,
+};
+
+export type ApiserverFlagValues = FlagValues<typeof apiserverFlags>;
 export type ServerFlagValues = FlagValues<typeof serverFlags>;
 
 export function defaultDataDir(): string {
   return join(homedir(), '.k8ts');
 }
 
-export function toControlPlaneConfig(values: ServerFlagValues): ControlPlaneConfig {
+export function toControlPlaneConfig(values: ApiserverFlagValues & { 'sim-nodes'?: number }): ControlPlaneConfig {
   const dataDir = resolve(values['data-dir'] || defaultDataDir());
   return {
     dataDir,
@@ -61,7 +69,7 @@ export function toControlPlaneConfig(values: ServerFlagValues): ControlPlaneConf
     insecurePort: values['insecure-port'],
     tokenAuthFile: values['token-auth-file'] ? resolve(values['token-auth-file']) : join(dataDir, 'tokens.csv'),
     tlsSans: values['tls-san'],
-    simNodes: values['sim-nodes'],
+    simNodes: values['sim-nodes'] ?? 0,
   };
 }
 

@@ -14,6 +14,7 @@ import { ensurePki, type Pki } from '../apiserver/auth/pki.ts';
 import { loadTokenFile } from '../apiserver/auth/token-file.ts';
 import type { ApiServerOptions, RunningApiServer } from '../apiserver/options.ts';
 import type { Store } from '../storage/store.ts';
+import type { ControllerManagerSettings } from './controller-manager-flags.ts';
 
 export interface ControlPlaneConfig {
   dataDir: string;
@@ -61,16 +62,21 @@ export interface ControlPlaneDeps {
 }
 
 /**
- * What `k8ts server` runs beside the API server: the controller manager and the scheduler
- * (each electing its leader on a Lease, as upstream; that Lease is also what
- * `kubectl get componentstatuses` reads), and simulated nodes when asked for.
+ * What `k8ts server` runs beside the API server: the controller manager (with the settings of
+ * its upstream flags) and the scheduler, each electing its leader on a Lease, as upstream
+ * (that Lease is also what `kubectl get componentstatuses` reads), and simulated nodes when
+ * asked for.
  */
-export async function serverComponents(opts: { controllers: string; simNodes: number }): Promise<Component[]> {
+export async function serverComponents(opts: {
+  controllerManager: ControllerManagerSettings;
+  simNodes: number;
+  simHeartbeatIntervalMs?: number;
+}): Promise<Component[]> {
   const { builtinComponents } = await import('../embed/components.ts');
   return builtinComponents({
-    controllers: { controllers: opts.controllers, leaderElect: true },
+    controllers: { ...opts.controllerManager, leaderElect: true },
     scheduler: { leaderElection: {} },
-    simNodes: opts.simNodes,
+    simNodes: opts.simHeartbeatIntervalMs === undefined ? opts.simNodes : { count: opts.simNodes, heartbeatIntervalMs: opts.simHeartbeatIntervalMs },
   });
 }
 

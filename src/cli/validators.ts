@@ -45,3 +45,16 @@ export function parsePortRange(value: string): { base: number; size: number } | 
 export function portRange(value: string): string | undefined {
   return parsePortRange(value) ? undefined : 'must be a range of ports LOW-HIGH within 1-65535 (e.g. 30000-32767)';
 }
+
+export function positive(value: number): string | undefined {
+  return value > 0 ? undefined : 'must be more than 0';
+}
+
+export function positiveDuration(ms: number): string | undefined {
+  return ms > 0 ? undefined : 'must be longer than 0 (e.g. 5s)';
+}
+
+/** A share from 0 to 1, e.g. 0.55. */
+export function fraction(value: number): string | undefined {
+  return value >= 0 && value <= 1 ? undefined : 'must be from 0 to 1 (e.g. 0.55)';
+}
