@@ -26,6 +26,8 @@ import { handleScale } from './handlers/scale.ts';
 import { handleBinding, handleEviction } from './handlers/pod-subresources.ts';
 import { handleFinalize, namespaceHooks, namespaceLifecycle } from './registry/namespace-lifecycle.ts';
 import { ServiceAllocator } from './registry/service-allocator.ts';
+import { limitRangeAdmission } from './admission/limit-range.ts';
+import { quotaAdmission } from './admission/resource-quota.ts';
 import { builtinResources } from './builtin-resources.ts';
 import { OpenApiDocs } from './openapi.ts';
 import { OPENAPI_V2_PROTOBUF_CONTENT_TYPE, openapiV2ProtobufServed, prefersOpenApiV2Protobuf } from '../api/openapi/v2-protobuf.ts';
@@ -108,17 +110,23 @@ export class ApiServer {
     namespaces.hooks = namespaceHooks();
     const lifecycle = namespaceLifecycle(namespaces);
     const services = this.mustStore('', 'v1', 'services');
+    const pods = this.mustStore('', 'v1', 'pods');
     const serviceHooks = this.allocator.hooks();
+    const limitRanger = limitRangeAdmission(this.mustStore('', 'v1', 'limitranges'));
+    const quota = quotaAdmission(this.mustStore('', 'v1', 'resourcequotas'));
     for (const [def, store] of this.stores) {
       const own: ResourceHooks = store === services ? serviceHooks : store.hooks;
       if (!def.namespaced) {
         store.hooks = own;
         continue;
       }
+      // Admission, in upstream's order: NamespaceLifecycle, LimitRanger, ResourceQuota.
       store.hooks = {
         ...own,
         beforeCreate: async (obj, ctx) => {
           await lifecycle(obj.metadata.namespace);
+          if (store === pods) await limitRanger(obj);
+          await quota(def, obj, ctx);
           if (own.beforeCreate) await own.beforeCreate(obj, ctx);
         },
       };

@@ -17,8 +17,8 @@
 // object it counts changes in its namespace, and on a full resync period.
 
 import { isStatusError } from '../api/errors.ts';
-import { parseQuantity, quantityToString, type QuantityFormat } from '../api/quantity.ts';
-import type { Container, PersistentVolumeClaim, Pod, ResourceQuota, ScopedResourceSelectorRequirement, Service } from '../api/types/core-v1.ts';
+import { nodePortsOf, podAmount, podComputeResource, podCounts, podFormat, podInScopes, sumQuantities } from '../api/quota/pod-usage.ts';
+import type { PersistentVolumeClaim, Pod, ResourceQuota, Service } from '../api/types/core-v1.ts';
 import type { SharedInformerFactory } from '../client/cache/informer-factory.ts';
 import type { SharedIndexInformer } from '../client/cache/shared-informer.ts';
 import type { EventRecorder } from '../client/event-recorder.ts';
@@ -147,104 +147,3 @@ export class ResourceQuotaController extends QueueController {
   }
 }
 
-/** Terminal pods, and pods past their deletion grace, use nothing (upstream's QuotaV1Pod). */
-function podCounts(pod: Pod): boolean {
-  if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') return false;
-  const deleted = pod.metadata?.deletionTimestamp;
-  if (deleted && Date.parse(deleted) + (pod.metadata?.deletionGracePeriodSeconds ?? 0) * 1000 < Date.now()) return false;
-  return true;
-}
-
-function isBestEffort(pod: Pod): boolean {
-  return [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])].every(
-    (c) => Object.keys(c.resources?.requests ?? {}).length === 0 && Object.keys(c.resources?.limits ?? {}).length === 0,
-  );
-}
-
-function podInScopes(pod: Pod, quota: ResourceQuota): boolean {
-  const requirements: ScopedResourceSelectorRequirement[] = [
-    ...(quota.spec?.scopes ?? []).map((scopeName) => ({ scopeName, operator: 'Exists' as const })),
-    ...(quota.spec?.scopeSelector?.matchExpressions ?? []),
-  ];
-  return requirements.every((r) => {
-    switch (r.scopeName) {
-      case 'Terminating':
-        return pod.spec?.activeDeadlineSeconds !== undefined && pod.spec.activeDeadlineSeconds >= 0;
-      case 'NotTerminating':
-        return pod.spec?.activeDeadlineSeconds === undefined || pod.spec.activeDeadlineSeconds < 0;
-      case 'BestEffort':
-        return isBestEffort(pod);
-      case 'NotBestEffort':
-        return !isBestEffort(pod);
-      case 'PriorityClass': {
-        const pc = pod.spec?.priorityClassName ?? '';
-        if (r.operator === 'Exists') return pc !== '';
-        if (r.operator === 'DoesNotExist') return pc === '';
-        if (r.operator === 'In') return (r.values ?? []).includes(pc);
-        return !(r.values ?? []).includes(pc);
-      }
-      default:
-        return true;
-    }
-  });
-}
-
-/** `requests.cpu` → requests of cpu; bare `cpu` / `memory` / `ephemeral-storage` mean requests. */
-function podComputeResource(resource: string): { kind: 'requests' | 'limits'; name: string } | undefined {
-  if (resource === 'cpu' || resource === 'memory' || resource === 'ephemeral-storage') return { kind: 'requests', name: resource };
-  const m = /^(requests|limits)\.(.+)$/.exec(resource);
-  if (!m || m[2] === 'storage') return undefined;
-  return { kind: m[1] as 'requests' | 'limits', name: m[2] };
-}
-
-/** What one pod asks for of a resource: max(init containers, sum of containers) + overhead, in nano-units. */
-function podAmount(pod: Pod, kind: 'requests' | 'limits', name: string): bigint {
-  const of = (c: Container) => {
-    const v = c.resources?.[kind]?.[name];
-    return v === undefined ? 0n : parseQuantity(v).nanos;
-  };
-  let sum = 0n;
-  for (const c of pod.spec?.containers ?? []) sum += of(c);
-  let initMax = 0n;
-  let sidecars = 0n;
-  for (const c of pod.spec?.initContainers ?? []) {
-    // Restartable (sidecar) init containers run alongside the app containers.
-    if (c.restartPolicy === 'Always') {
-      sidecars += of(c);
-      sum += of(c);
-    } else if (sidecars + of(c) > initMax) initMax = sidecars + of(c);
-  }
-  const overhead = pod.spec?.overhead?.[name];
-  return (sum > initMax ? sum : initMax) + (overhead ? parseQuantity(overhead).nanos : 0n);
-}
-
-/** BinarySI when the pods state the resource that way (memory as `128Mi`), as Quantity.Add keeps it. */
-function podFormat(pods: Pod[], kind: 'requests' | 'limits', name: string): QuantityFormat {
-  for (const pod of pods) {
-    for (const c of [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]) {
-      const v = c.resources?.[kind]?.[name];
-      if (v !== undefined) return parseQuantity(v).format;
-    }
-  }
-  return 'DecimalSI';
-}
-
-function sumQuantities(values: (bigint | string | number | undefined)[], initialFormat: QuantityFormat = 'DecimalSI'): string {
-  let total = 0n;
-  let format = initialFormat;
-  for (const v of values) {
-    if (v === undefined) continue;
-    if (typeof v === 'bigint') total += v;
-    else {
-      const q = parseQuantity(v);
-      total += q.nanos;
-      if (q.format === 'BinarySI') format = 'BinarySI';
-    }
-  }
-  return quantityToString({ value: Number(total) / 1e9, format, nanos: total });
-}
-
-function nodePortsOf(s: Service): number {
-  if (s.spec?.type !== 'NodePort' && s.spec?.type !== 'LoadBalancer') return 0;
-  return (s.spec.ports ?? []).length;
-}
