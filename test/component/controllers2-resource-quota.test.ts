@@ -36,6 +36,8 @@ test('status.used counts pods, compute requests and limits, object counts and co
     metadata: { name: 'compute' },
     spec: { hard: { pods: '10', 'requests.cpu': '4', 'requests.memory': '4Gi', 'limits.memory': '8Gi', configmaps: '5', services: '3', 'services.nodeports': '2', 'count/deployments.apps': '2' } },
   });
+  // Admission refuses what a quota would count until the controller has reported its usage.
+  await eventually('quota compute has status', async () => (await used('compute')) !== undefined);
   const initial = await eventually('initial usage', async () => used('compute'));
   assert.equal(initial.pods, '0');
   assert.equal(initial['requests.cpu'], '0');
@@ -65,6 +67,8 @@ test('a BestEffort-scoped quota counts only pods without requests or limits', as
     metadata: { name: 'besteffort' },
     spec: { hard: { pods: '5' }, scopes: ['BestEffort'] },
   });
+  // Admission refuses what a quota would count until the controller has reported its usage.
+  await eventually('quota besteffort has status', async () => (await used('besteffort')) !== undefined);
   await create('/api/v1/namespaces/q/pods', pod('plain'));
   await eventually('one best-effort pod', async () => (await used('besteffort'))?.pods === '1');
 });
