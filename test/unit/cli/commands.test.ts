@@ -16,13 +16,13 @@ async function run(...argv: string[]): Promise<{ code: number; out: string; err:
 test('k8ts with no command prints the command list', async () => {
   const res = await run();
   assert.equal(res.code, 0);
-  for (const name of ['server', 'apiserver', 'version', 'help']) assert.match(res.out, new RegExp(`\\n  ${name} +\\S`));
+  for (const name of ['server', 'apiserver', 'controller-manager', 'scheduler', 'sim', 'version', 'help']) assert.match(res.out, new RegExp(`\\n  ${name} +\\S`));
 });
 
 test('an unknown command is refused with the list of commands', async () => {
   const res = await run('serve');
   assert.equal(res.code, 2);
-  assert.equal(res.err, 'k8ts: unknown command "serve" (did you mean "server"?); commands: server, apiserver, version, help\n');
+  assert.equal(res.err, 'k8ts: unknown command "serve" (did you mean "server"?); commands: server, apiserver, controller-manager, scheduler, sim, version, help\n');
 });
 
 test('server --help prints every flag with its default and exits 0', async () => {
