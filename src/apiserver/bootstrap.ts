@@ -23,6 +23,13 @@ export async function bootstrap(api: ApiServer, host: string, port: number): Pro
   for (const name of SYSTEM_NAMESPACES) {
     await ensure(() => namespaces.create('', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }, ctx));
   }
+  // The two classes upstream creates for system components.
+  const classes = api.storeFor('scheduling.k8s.io', 'v1', 'priorityclasses')!;
+  for (const [name, value] of [['system-node-critical', 2000001000], ['system-cluster-critical', 2000000000]] as const) {
+    await ensure(() =>
+      classes.create('', { apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name }, value, description: `Used for system critical pods that must not be moved from their current node.` }, ctx),
+    );
+  }
   const ip = firstHostAddress(parseCidr(api.opts.serviceClusterIPRange ?? '10.96.0.0/12'));
   const services = api.storeFor('', 'v1', 'services')!;
   // On a restart the Service exists and its address is already taken by it: leave it be.

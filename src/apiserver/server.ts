@@ -28,6 +28,7 @@ import { handleFinalize, namespaceHooks, namespaceLifecycle } from './registry/n
 import { ServiceAllocator } from './registry/service-allocator.ts';
 import { limitRangeAdmission } from './admission/limit-range.ts';
 import { quotaAdmission } from './admission/resource-quota.ts';
+import { priorityAdmission } from './admission/priority.ts';
 import { builtinResources } from './builtin-resources.ts';
 import { OpenApiDocs } from './openapi.ts';
 import { OPENAPI_V2_PROTOBUF_CONTENT_TYPE, openapiV2ProtobufServed, prefersOpenApiV2Protobuf } from '../api/openapi/v2-protobuf.ts';
@@ -113,6 +114,7 @@ export class ApiServer {
     const pods = this.mustStore('', 'v1', 'pods');
     const serviceHooks = this.allocator.hooks();
     const limitRanger = limitRangeAdmission(this.mustStore('', 'v1', 'limitranges'));
+    const priority = priorityAdmission(this.mustStore('scheduling.k8s.io', 'v1', 'priorityclasses'));
     const quota = quotaAdmission(this.mustStore('', 'v1', 'resourcequotas'));
     for (const [def, store] of this.stores) {
       const own: ResourceHooks = store === services ? serviceHooks : store.hooks;
@@ -120,12 +122,15 @@ export class ApiServer {
         store.hooks = own;
         continue;
       }
-      // Admission, in upstream's order: NamespaceLifecycle, LimitRanger, ResourceQuota.
+      // Admission, in upstream's order: NamespaceLifecycle, LimitRanger, Priority, ResourceQuota.
       store.hooks = {
         ...own,
         beforeCreate: async (obj, ctx) => {
           await lifecycle(obj.metadata.namespace);
-          if (store === pods) await limitRanger(obj);
+          if (store === pods) {
+            await limitRanger(obj);
+            await priority(obj);
+          }
           await quota(def, obj, ctx);
           if (own.beforeCreate) await own.beforeCreate(obj, ctx);
         },

@@ -88,3 +88,18 @@ test('LimitRange defaults container requests and limits and refuses what is out 
   assert.equal(big.status, 403);
   assert.match(big.body.message, /maximum cpu usage per Container is 1, but limit is 2/);
 });
+
+test('Priority admission sets spec.priority from the PriorityClass and refuses an unknown class', async () => {
+  const pc = await s.call('POST', '/apis/scheduling.k8s.io/v1/priorityclasses', { apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: 'high' }, value: 1000, preemptionPolicy: 'Never' });
+  assert.equal(pc.status, 201);
+  await namespace('prio');
+  const p = await s.call('POST', '/api/v1/namespaces/prio/pods', { ...pod('p'), spec: { ...pod('p').spec, priorityClassName: 'high' } });
+  assert.equal(p.status, 201);
+  assert.equal(p.body.spec.priority, 1000);
+  assert.equal(p.body.spec.preemptionPolicy, 'Never');
+  const crit = await s.call('POST', '/api/v1/namespaces/prio/pods', { ...pod('c'), spec: { ...pod('c').spec, priorityClassName: 'system-node-critical' } });
+  assert.equal(crit.body.spec.priority, 2000001000);
+  const missing = await s.call('POST', '/api/v1/namespaces/prio/pods', { ...pod('m'), spec: { ...pod('m').spec, priorityClassName: 'nope' } });
+  assert.equal(missing.status, 403);
+  assert.equal(missing.body.message, 'pods "m" is forbidden: no PriorityClass with name nope was found');
+});
