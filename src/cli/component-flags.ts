@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { controllerManagerFlags } from './controller-manager-flags.ts';
 import { flag, UsageError, type FlagValues } from './flags.ts';
 import { defaultDataDir } from './server-flags.ts';
-import { ipAddress, nonNegative, portNumber, positive, positiveDuration } from './validators.ts';
+import { existingFile, ipAddress, nonNegative, podCidrRange, portNumber, positive, positiveDuration, quantity } from './validators.ts';
 
 const kubeconfigFlag = flag.string('Kubeconfig of the cluster to join (e.g. the one `k8ts apiserver` writes).', '', {
   metavar: 'FILE',
@@ -24,6 +24,7 @@ export const schedulerCommandFlags = {
   kubeconfig: kubeconfigFlag,
   config: flag.string('KubeSchedulerConfiguration file (kubescheduler.config.k8s.io/v1): profiles, plugins, percentageOfNodesToScore.', '', {
     metavar: 'FILE',
+    validate: existingFile,
   }),
   'leader-elect': flag.bool('Campaign for the kube-system/kube-scheduler Lease and schedule only while leading.', true),
   port: flag.int('Serve /healthz, /livez, /readyz and /metrics over plain HTTP on this port (0: do not serve).', 10251, {
@@ -42,9 +43,9 @@ export const simCommandFlags = {
   zones: flag.int('Spread nodes round-robin over this many zones (topology.kubernetes.io/zone zone-a, zone-b…; 0: no zone label).', 3, {
     validate: nonNegative,
   }),
-  'cluster-cidr': flag.string('Pod CIDRs are the /24 subnets of this range, one per node index.', '10.128.0.0/9', { metavar: 'CIDR' }),
-  cpu: flag.string('CPU capacity of each node.', '4', { metavar: 'QUANTITY' }),
-  memory: flag.string('Memory capacity of each node.', '32Gi', { metavar: 'QUANTITY' }),
+  'cluster-cidr': flag.string('Pod CIDRs are the /24 subnets of this range, one per node index.', '10.128.0.0/9', { metavar: 'CIDR', validate: podCidrRange }),
+  cpu: flag.string('CPU capacity of each node.', '4', { metavar: 'QUANTITY', validate: quantity }),
+  memory: flag.string('Memory capacity of each node.', '32Gi', { metavar: 'QUANTITY', validate: quantity }),
   'max-pods': flag.int('Pods each node holds (status.capacity.pods).', 110, { validate: positive }),
   'node-labels': flag.list('Extra labels key=value for every node; repeat or separate with commas.', { metavar: 'KEY=VALUE', validate: labels }),
   'register-with-taints': flag.list('Taints key=value:Effect (or key:Effect) every node registers with.', { metavar: 'TAINT', validate: taints }),

@@ -10,27 +10,27 @@ import { nonNegative, positive, positiveDuration, fraction } from './validators.
  * from src/controllers so `--help` does not load every controller; a unit test checks that
  * both lists agree.
  */
-export const CONCURRENCY_DEFAULTS: Record<string, number> = {
-  'concurrent-replicaset-syncs': 5,
-  'concurrent-rc-syncs': 5,
-  'concurrent-deployment-syncs': 5,
-  'concurrent-gc-syncs': 20,
-  'concurrent-namespace-syncs': 10,
-  'concurrent-endpoint-syncs': 5,
-  'concurrent-service-endpoint-syncs': 5,
-  'mirroring-concurrent-service-endpoint-syncs': 5,
-  'concurrent-job-syncs': 5,
-  'concurrent-cron-job-syncs': 5,
-  'concurrent-ttl-after-finished-syncs': 5,
-  'concurrent-daemonset-syncs': 2,
-  'concurrent-statefulset-syncs': 5,
-  'concurrent-resource-quota-syncs': 5,
+export const CONCURRENCY_DEFAULTS: Record<string, { controller: string; workers: number }> = {
+  'concurrent-replicaset-syncs': { controller: 'replicaset', workers: 5 },
+  'concurrent-rc-syncs': { controller: 'replicationcontroller', workers: 5 },
+  'concurrent-deployment-syncs': { controller: 'deployment', workers: 5 },
+  'concurrent-gc-syncs': { controller: 'garbagecollector', workers: 20 },
+  'concurrent-namespace-syncs': { controller: 'namespace', workers: 10 },
+  'concurrent-endpoint-syncs': { controller: 'endpoint', workers: 5 },
+  'concurrent-service-endpoint-syncs': { controller: 'endpointslice', workers: 5 },
+  'mirroring-concurrent-service-endpoint-syncs': { controller: 'endpointslicemirroring', workers: 5 },
+  'concurrent-job-syncs': { controller: 'job', workers: 5 },
+  'concurrent-cron-job-syncs': { controller: 'cronjob', workers: 5 },
+  'concurrent-ttl-after-finished-syncs': { controller: 'ttl-after-finished', workers: 5 },
+  'concurrent-daemonset-syncs': { controller: 'daemonset', workers: 2 },
+  'concurrent-statefulset-syncs': { controller: 'statefulset', workers: 5 },
+  'concurrent-resource-quota-syncs': { controller: 'resourcequota', workers: 5 },
 };
 
 const concurrencyFlags = Object.fromEntries(
-  Object.entries(CONCURRENCY_DEFAULTS).map(([name, workers]) => [
+  Object.entries(CONCURRENCY_DEFAULTS).map(([name, { controller, workers }]) => [
     name,
-    flag.int(`Objects of this controller synced at once (${name.replace(/^(mirroring-)?concurrent-|-syncs$/g, '')}).`, workers, { validate: positive }),
+    flag.int(`Objects the ${controller} controller syncs at once.`, workers, { validate: positive }),
   ]),
 ) as Record<string, ReturnType<typeof flag.int>>;
 

@@ -1,6 +1,7 @@
 // Checks for flag values; each returns why a value is wrong (with an example of a right
 // one) or undefined.
 
+import { existsSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { parseCidr } from '../apiserver/auth/cidr.ts';
 
@@ -57,4 +58,21 @@ export function positiveDuration(ms: number): string | undefined {
 /** A share from 0 to 1, e.g. 0.55. */
 export function fraction(value: number): string | undefined {
   return value >= 0 && value <= 1 ? undefined : 'must be from 0 to 1 (e.g. 0.55)';
+}
+
+/** A resource quantity such as 4, 500m, 32Gi or 1e3. */
+export function quantity(value: string): string | undefined {
+  return /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+|[numkMGTPE]|[KMGTPE]i)?$/.test(value) ? undefined : 'must be a quantity (e.g. 4, 500m, 32Gi)';
+}
+
+/** An IPv4 range of at least /24, split into one /24 per node. */
+export function podCidrRange(value: string): string | undefined {
+  const problem = cidr(value);
+  if (problem) return problem;
+  const parsed = parseCidr(value);
+  return parsed.family === 4 && parsed.prefixLength <= 24 ? undefined : 'must be an IPv4 range of /24 or wider (e.g. 10.128.0.0/9)';
+}
+
+export function existingFile(path: string): string | undefined {
+  return path === '' || existsSync(path) ? undefined : 'no such file';
 }

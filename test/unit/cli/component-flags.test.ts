@@ -77,9 +77,9 @@ test('controller-manager flags become node lifecycle settings, pod GC threshold 
 
 test('the --concurrent-*-syncs flags are exactly the controller manager\'s, with its default worker counts', () => {
   assert.deepEqual(Object.keys(CONCURRENCY_DEFAULTS).sort(), Object.keys(CONCURRENCY_FLAGS).sort());
-  for (const [flagName, workers] of Object.entries(CONCURRENCY_DEFAULTS)) {
-    const registration = CONTROLLERS.find((c) => c.name === CONCURRENCY_FLAGS[flagName]);
-    assert.equal(registration?.workers, workers, flagName);
+  for (const [flagName, { controller, workers }] of Object.entries(CONCURRENCY_DEFAULTS)) {
+    assert.equal(controller, CONCURRENCY_FLAGS[flagName], flagName);
+    assert.equal(CONTROLLERS.find((c) => c.name === controller)?.workers, workers, flagName);
   }
 });
 
@@ -116,6 +116,11 @@ test('an unknown controller, a bad duration or rate and a misspelt flag are refu
     );
     assert.equal((await run('scheduler', '--leader-elct')).err, 'k8ts scheduler: unknown flag --leader-elct (did you mean --leader-elect?)\n');
     assert.equal((await run('sim', '--nodes', '0')).err, 'k8ts sim: invalid value "0" for --nodes: must be more than 0\n');
+    assert.equal((await run('sim', '--cpu', 'four')).err, 'k8ts sim: invalid value "four" for --cpu: must be a quantity (e.g. 4, 500m, 32Gi)\n');
+    assert.equal((await run('sim', '--cluster-cidr', '10.0.0.0/25')).err, 'k8ts sim: invalid value "10.0.0.0/25" for --cluster-cidr: must be an IPv4 range of /24 or wider (e.g. 10.128.0.0/9)\n');
+    assert.equal((await run('sim', '--node-name-prefix', 'Sim_Node')).code, 2);
+    assert.equal((await run('sim', '--node-labels', 'novalue')).code, 2);
+    assert.equal((await run('scheduler', '--config', join(dir, 'absent.yaml'))).err, `k8ts scheduler: invalid value "${join(dir, 'absent.yaml')}" for --config: no such file\n`);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -152,10 +157,11 @@ test('scheduler flags become the scheduler component options', () => {
     port: 10251,
     bindAddress: '127.0.0.1',
   });
-  const off = toSchedulerOptions(parse('k8ts scheduler', schedulerCommandFlags, ['--leader-elect=false', '--port', '0', '--config', '/etc/k8ts/sched.yaml']));
+  const config = new URL(import.meta.url).pathname;
+  const off = toSchedulerOptions(parse('k8ts scheduler', schedulerCommandFlags, ['--leader-elect=false', '--port', '0', '--config', config]));
   assert.equal(off.leaderElection, false);
   assert.equal(off.port, undefined);
-  assert.equal(off.configPath, '/etc/k8ts/sched.yaml');
+  assert.equal(off.configPath, config);
 });
 
 test('sim flags become simulated node options: count, names, zones, labels, taints, heartbeat', () => {
