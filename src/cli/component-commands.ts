@@ -5,6 +5,7 @@
 import { toControllerManagerSettings, type ControllerManagerFlagValues, type ControllerManagerSettings } from './controller-manager-flags.ts';
 import {
   kubeconfigFrom,
+  toClientLimits,
   toSchedulerOptions,
   toSimNodesOptions,
   type ControllerManagerCommandValues,
@@ -47,7 +48,7 @@ export async function runControllerManager(values: ControllerManagerCommandValue
   const kubeconfigPath = kubeconfigFrom(values.kubeconfig, command);
   const settings = await controllerManagerSettings(command, values);
   const { controllerManagerComponent } = await import('../controllers/component.ts');
-  return runComponent(controllerManagerComponent({ ...settings, leaderElect: values['leader-elect'] }), kubeconfigPath, log);
+  return runComponent(controllerManagerComponent({ ...settings, ...toClientLimits(values), leaderElect: values['leader-elect'] }), kubeconfigPath, log);
 }
 
 export async function runScheduler(values: SchedulerCommandValues, log: (line: string) => void): Promise<number> {

@@ -17,6 +17,8 @@ const kubeconfigFlag = flag.string('Kubeconfig of the cluster to join (e.g. the 
 export const controllerManagerCommandFlags = {
   kubeconfig: kubeconfigFlag,
   'leader-elect': flag.bool('Campaign for the kube-system/kube-controller-manager Lease and run controllers only while leading.', true),
+  'kube-api-qps': flag.float('Requests per second to the API server, on average (0: no limit; upstream defaults to 20).', 0, { validate: nonNegative }),
+  'kube-api-burst': flag.int('Requests to the API server allowed in a burst above --kube-api-qps.', 30, { validate: positive }),
   ...controllerManagerFlags,
 };
 
@@ -26,7 +28,12 @@ export const schedulerCommandFlags = {
     metavar: 'FILE',
     validate: existingFile,
   }),
-  'leader-elect': flag.bool('Campaign for the kube-system/kube-scheduler Lease and schedule only while leading.', true),
+  'leader-elect': flag.bool('Campaign for a Lease (kube-system/kube-scheduler) and schedule only while leading.', true),
+  'leader-elect-lease-duration': flag.duration('How long a leader holds the Lease without renewing it before others may take it.', 15_000, { validate: positiveDuration }),
+  'leader-elect-renew-deadline': flag.duration('How long the leader keeps trying to renew before it stops leading.', 10_000, { validate: positiveDuration }),
+  'leader-elect-retry-period': flag.duration('How often candidates try to acquire or renew the Lease.', 2_000, { validate: positiveDuration }),
+  'leader-elect-resource-namespace': flag.string('Namespace of the Lease.', 'kube-system', { metavar: 'NAMESPACE' }),
+  'leader-elect-resource-name': flag.string('Name of the Lease (give each scheduler of a cluster its own).', 'kube-scheduler', { metavar: 'NAME' }),
   port: flag.int('Serve /healthz, /livez, /readyz and /metrics over plain HTTP on this port (0: do not serve).', 10251, {
     validate: portNumber('does not serve them'),
   }),
@@ -66,11 +73,24 @@ export function kubeconfigFrom(given: string, command: string, env: NodeJS.Proce
   return path;
 }
 
+/** The rate limit of the controller manager's client; absent: none. */
+export function toClientLimits(values: ControllerManagerCommandValues): { qps?: number; burst?: number } {
+  return values['kube-api-qps'] > 0 ? { qps: values['kube-api-qps'], burst: values['kube-api-burst'] } : {};
+}
+
 /** The scheduler component's options (src/scheduler/component.ts) for these flags. */
 export function toSchedulerOptions(values: SchedulerCommandValues) {
   return {
     configPath: values.config ? resolve(values.config) : undefined,
-    leaderElection: values['leader-elect'] ? {} : (false as const),
+    leaderElection: values['leader-elect']
+      ? {
+          namespace: values['leader-elect-resource-namespace'],
+          name: values['leader-elect-resource-name'],
+          leaseDurationMs: values['leader-elect-lease-duration'],
+          renewDeadlineMs: values['leader-elect-renew-deadline'],
+          retryPeriodMs: values['leader-elect-retry-period'],
+        }
+      : (false as const),
     port: values.port > 0 ? values.port : undefined,
     bindAddress: values['bind-address'],
   };

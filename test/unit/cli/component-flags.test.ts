@@ -12,6 +12,7 @@ import {
   kubeconfigFrom,
   schedulerCommandFlags,
   simCommandFlags,
+  toClientLimits,
   toSchedulerOptions,
   toSimNodesOptions,
   zoneNames,
@@ -58,6 +59,8 @@ test('controller-manager flags become node lifecycle settings, pod GC threshold 
     '--leader-elect=false',
   ]);
   assert.equal(values['leader-elect'], false);
+  assert.deepEqual(toClientLimits(values), {});
+  assert.deepEqual(toClientLimits(parse('k8ts controller-manager', controllerManagerCommandFlags, ['--kube-api-qps', '20'])), { qps: 20, burst: 30 });
   const settings = await controllerManagerSettings('k8ts controller-manager', values);
   assert.equal(settings.controllers, '*,-garbagecollector');
   assert.deepEqual(settings.config, {
@@ -151,9 +154,9 @@ test('--help of each component command lists its flags with upstream defaults', 
 });
 
 test('scheduler flags become the scheduler component options', () => {
-  assert.deepEqual(toSchedulerOptions(parse('k8ts scheduler', schedulerCommandFlags, [])), {
+  assert.deepEqual(toSchedulerOptions(parse('k8ts scheduler', schedulerCommandFlags, ['--leader-elect-lease-duration', '30s', '--leader-elect-resource-name', 'second'])), {
     configPath: undefined,
-    leaderElection: {},
+    leaderElection: { namespace: 'kube-system', name: 'second', leaseDurationMs: 30_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 },
     port: 10251,
     bindAddress: '127.0.0.1',
   });
