@@ -40,6 +40,8 @@ export interface ApiServerOptions {
    * listeners). Absent: no such listener; 0: a free port.
    */
   insecurePort?: number;
+  /** PEM private key (EC P-256) that signs service account tokens; absent: a key for this run only. */
+  serviceAccountKey?: string | Buffer;
   /** Progress and request-failure lines; default silent. */
   log?: (line: string) => void;
 }

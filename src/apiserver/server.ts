@@ -29,6 +29,8 @@ import { ServiceAllocator } from './registry/service-allocator.ts';
 import { limitRangeAdmission } from './admission/limit-range.ts';
 import { quotaAdmission } from './admission/resource-quota.ts';
 import { priorityAdmission } from './admission/priority.ts';
+import { handleTokenRequest } from './handlers/token-request.ts';
+import { serviceAccountSigner, verifyServiceAccountToken, type ServiceAccountSigner } from './auth/service-account-token.ts';
 import { builtinResources } from './builtin-resources.ts';
 import { OpenApiDocs } from './openapi.ts';
 import { OPENAPI_V2_PROTOBUF_CONTENT_TYPE, openapiV2ProtobufServed, prefersOpenApiV2Protobuf } from '../api/openapi/v2-protobuf.ts';
@@ -59,6 +61,7 @@ export class ApiServer {
   readonly discovery = new Discovery(this.registry);
   readonly openapi = new OpenApiDocs(this.registry);
   readonly allocator: ServiceAllocator;
+  readonly tokenSigner: ServiceAccountSigner;
   readonly crdController: CrdController;
   private readonly checks: HealthCheck[];
   private bootstrapped = false;
@@ -66,6 +69,7 @@ export class ApiServer {
   address = '127.0.0.1:6443';
 
   constructor(readonly opts: ApiServerOptions) {
+    this.tokenSigner = serviceAccountSigner(opts.serviceAccountKey);
     this.allocator = new ServiceAllocator(opts.serviceClusterIPRange ?? '10.96.0.0/12', opts.serviceNodePortRange ?? '30000-32767');
     for (const def of builtinResources()) this.addResource(def);
     this.crdController = new CrdController(this);
@@ -166,7 +170,10 @@ export class ApiServer {
     let code = 200;
     try {
       let user: UserInfo = ADMIN;
-      if (this.opts.authenticate && !trusted) {
+      // Service account tokens this server signed; anything else goes to the configured authenticator.
+      const saUser = serviceAccountUser(req, this.tokenSigner);
+      if (saUser) user = saUser;
+      else if (this.opts.authenticate && !trusted) {
         const u = this.opts.authenticate(req);
         if (!u && !PUBLIC_PATHS.has(path) && !path.startsWith('/readyz/') && !path.startsWith('/livez/') && !path.startsWith('/healthz/')) {
           throw new StatusError(401, 'Unauthorized', 'Unauthorized');
@@ -255,6 +262,8 @@ export class ApiServer {
         return handleEviction(r, store, this.storeFor('policy', 'v1', 'poddisruptionbudgets'));
       case 'finalize':
         return handleFinalize(r);
+      case 'token':
+        return handleTokenRequest(r, this.tokenSigner);
       default:
         throw new StatusError(503, 'ServiceUnavailable', `${info.resource}/${info.subresource} needs a node agent, which this cluster does not run yet`);
     }
@@ -349,6 +358,12 @@ export class ApiServer {
 }
 
 /** Upstream's verb label: the HTTP method, except LIST, WATCH and DELETECOLLECTION. */
+function serviceAccountUser(req: IncomingMessage, signer: ServiceAccountSigner): UserInfo | undefined {
+  const auth = req.headers.authorization;
+  if (!auth?.startsWith('Bearer ')) return undefined;
+  return verifyServiceAccountToken(signer, auth.slice('Bearer '.length).trim());
+}
+
 function metricVerb(info: ResourceRequestInfo): string {
   const byVerb: Record<string, string> = { create: 'POST', update: 'PUT', get: 'GET', patch: 'PATCH', delete: 'DELETE' };
   return byVerb[info.verb] ?? info.verb.toUpperCase();

@@ -135,7 +135,9 @@ export async function startControlPlane(
     const tokens = await loadTokenFile(config.tokenAuthFile);
     if (tokens.size > 0) log(`authentication: ${tokens.size} static token(s) from ${config.tokenAuthFile}`);
 
+    const serviceAccountKey = await ensureServiceAccountKey(config.dataDir);
     const apiServer = await startApiServer({
+      serviceAccountKey,
       store,
       host: config.bindAddress,
       port: config.port,
@@ -211,6 +213,21 @@ function machineAddresses(): string[] {
     .flat()
     .filter((a) => a !== undefined && !a.internal && !a.address.startsWith('fe80:'))
     .map((a) => a!.address);
+}
+
+/** The key that signs service account tokens, kept beside the certificates so tokens outlive a restart. */
+async function ensureServiceAccountKey(dataDir: string): Promise<string> {
+  const { readFile } = await import('node:fs/promises');
+  const { generateServiceAccountKeyPem } = await import('../apiserver/auth/service-account-token.ts');
+  const { writeFileAtomic } = await import('../apiserver/auth/pki.ts');
+  const path = join(dataDir, 'pki', 'sa.key');
+  try {
+    return await readFile(path, 'utf8');
+  } catch {
+    const pem = generateServiceAccountKeyPem();
+    await writeFileAtomic(path, pem, 0o600);
+    return pem;
+  }
 }
 
 function isWildcard(address: string): boolean {

@@ -8,6 +8,13 @@ import { startTestCluster, mustKubectl, type TestCluster } from '../helpers/clus
 let c: TestCluster;
 before(async () => {
   c = await startTestCluster();
+  // A kubeconfig with the cluster's server and CA but no user: for requests that carry only a token.
+  const { readFile, writeFile } = await import('node:fs/promises');
+  const { parse, stringify } = await import('yaml');
+  const kc = parse(await readFile(c.kubeconfig, 'utf8'));
+  kc.users = [{ name: 'nobody', user: {} }];
+  kc.contexts[0].context.user = 'nobody';
+  await writeFile(c.kubeconfig.replace(/kubeconfig.yaml$/, 'token-only.yaml'), stringify(kc));
 });
 after(async () => {
   await c?.stop();
@@ -100,4 +107,21 @@ test('kubectl create subcommands store the same object from JSON (1.31) and prot
   assert.equal(dep.spec.template.spec.containers[0].ports[0].containerPort, 80);
   const secret = results.get('secret/gen')![0];
   assert.equal(Buffer.from(secret.data.user, 'base64').toString(), 'admin');
+});
+
+test('kubectl create token issues a service account token the server accepts', async () => {
+  await mustKubectl(c, ['create', 'serviceaccount', 'robot-token']);
+  for (const v of VERSIONS) {
+    const token = (await mustKubectl(c, ['create', 'token', 'robot-token', '--duration=15m'], { version: v })).trim();
+    assert.match(token, /^[\w-]+\.[\w-]+\.[\w-]+$/);
+    const claims = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString());
+    assert.equal(claims.sub, 'system:serviceaccount:default:robot-token');
+    assert.equal(claims.exp - claims.iat, 900);
+    // Only the token: a kubeconfig with the server and CA but no client certificate.
+    const whoami = await mustKubectl(c, ['auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}', `--token=${token}`, '--kubeconfig', c.kubeconfig.replace(/kubeconfig.yaml$/, 'token-only.yaml')], {});
+    assert.equal(whoami, 'system:serviceaccount:default:robot-token');
+  }
+  const short = await c.kubectl(['create', 'token', 'robot-token', '--duration=1m']);
+  assert.notEqual(short.code, 0);
+  assert.match(short.stderr, /may not specify a duration less than 10 minutes/);
 });
