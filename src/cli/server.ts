@@ -4,6 +4,7 @@
 // controllers… each one only talks to the API server). Usable from code as well as from
 // the command line.
 
+import { cleanupStack } from './cleanup-stack.ts';
 import { mkdir } from 'node:fs/promises';
 import { request as httpsRequest } from 'node:https';
 import { networkInterfaces } from 'node:os';
@@ -96,19 +97,8 @@ export async function startControlPlane(
   const openStore = deps?.openStore ?? (await import('../storage/open.ts')).openStore;
   const startApiServer = deps?.startApiServer ?? (await import('../apiserver/server.ts')).startApiServer;
 
-  const cleanups: Array<() => Promise<void>> = [];
-  let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    for (const cleanup of cleanups.reverse()) {
-      try {
-        await cleanup();
-      } catch (err) {
-        log(`shutdown: ${(err as Error).message}`);
-      }
-    }
-  };
+  const cleanups = cleanupStack(log);
+  const stop = cleanups.stop;
 
   try {
     await mkdir(config.dataDir, { recursive: true, mode: 0o700 });

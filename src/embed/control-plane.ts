@@ -4,6 +4,7 @@
 // the scheduler and simulated nodes. What envtest does with etcd and kube-apiserver
 // binaries, without binaries and in well under a second.
 
+import { cleanupStack } from '../cli/cleanup-stack.ts';
 import { rmSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -53,19 +54,8 @@ const DEFAULT_NODE_PORT_RANGE = '30000-32767';
 export async function startControlPlane(options: ControlPlaneOptions = {}): Promise<EmbeddedControlPlane> {
   const log = options.log ?? (() => {});
   const storage = options.storage ?? 'memory';
-  const cleanups: Array<() => Promise<void>> = [];
-  let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    for (const cleanup of cleanups.reverse()) {
-      try {
-        await cleanup();
-      } catch (err) {
-        log(`shutdown: ${(err as Error).message}`);
-      }
-    }
-  };
+  const cleanups = cleanupStack(log);
+  const stop = cleanups.stop;
 
   try {
     const extraComponents = options.components ?? [];
