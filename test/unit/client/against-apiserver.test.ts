@@ -57,7 +57,7 @@ test('REST verbs and Status errors against the real API server', async () => {
 });
 
 // The API server does not serve server-side apply yet; this turns green when it does.
-test('server-side apply creates through the client against the real API server', { todo: 'server-side apply not served yet' }, async () => {
+test('server-side apply creates through the client against the real API server', async () => {
   const applied = await client.patch<ConfigMap>(resources.configmaps, 'applied', 'apply', cm('applied', { z: '1' }), { namespace: 'ct', fieldManager: 'client-test', force: true });
   assert.equal(applied.data?.z, '1');
 });
