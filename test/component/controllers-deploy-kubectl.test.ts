@@ -57,8 +57,10 @@ test('kubectl scale, pause and resume drive the rollout', async () => {
   assert.equal(rsCount.trim().split('\n').length, 1, 'no rollout while paused');
   await kubectl(['rollout', 'resume', 'deployment/api']);
   assert.match(await kubectl(['rollout', 'status', 'deployment/api', '--timeout=40s']), /successfully rolled out/);
-  const images = await kubectl(['get', 'pods', '-l', 'app=api', '-o', 'jsonpath={.items[*].spec.containers[0].image}']);
-  assert.ok(images.split(' ').every((i) => i === 'api:2'), images);
+  // Old pods may still be terminating (graceful deletion) when the rollout reports done.
+  const pods = JSON.parse(await kubectl(['get', 'pods', '-l', 'app=api', '-o', 'json'])).items.filter((p: any) => !p.metadata.deletionTimestamp);
+  const images = pods.map((p: any) => p.spec.containers[0].image);
+  assert.ok(images.length === 4 && images.every((i: string) => i === 'api:2'), images.join(' '));
 });
 
 test('kubectl delete --cascade=orphan keeps the pods; --cascade=foreground removes them before the owner', async () => {
