@@ -6,7 +6,7 @@ import type { ResourceDefinition } from '../strategy.ts';
 import { isQualifiedName, nameIsDNSSubdomain } from '../validation/names.ts';
 import { coreEventToV1, eventV1ToCore } from './event-conversion.ts';
 import { eventTable } from './event-table.ts';
-import { EVENT_TTL_SECONDS } from './events.ts';
+import { EVENT_TTL_SECONDS, coreEventCells } from './events.ts';
 import { metaUpdateValidator, metaValidator } from './strategy-helpers.ts';
 
 const NOTE_MAX_BYTES = 1024;
@@ -45,23 +45,7 @@ export const eventsV1: ResourceDefinition = {
   strategy: {
     validate: (ev) => [...validateMeta(ev), ...validateEventV1(ev)],
     validateUpdate: (ev, old) => validateMetaUpdate(ev, old),
-    table: eventTable((e) => ({
-      name: e.metadata?.name ?? '',
-      type: e.type ?? '',
-      reason: e.reason ?? '',
-      kind: e.regarding?.kind ?? '',
-      objectName: e.regarding?.name ?? '',
-      fieldPath: e.regarding?.fieldPath ?? '',
-      component: e.deprecatedSource?.component || e.reportingController || '',
-      host: e.deprecatedSource?.host || e.reportingInstance || '',
-      message: e.note ?? '',
-      firstTimestamp: e.deprecatedFirstTimestamp ?? undefined,
-      lastTimestamp: e.deprecatedLastTimestamp ?? undefined,
-      eventTime: e.eventTime ?? undefined,
-      count: e.deprecatedCount ?? 0,
-      seriesCount: e.series ? e.series.count ?? 0 : undefined,
-      seriesLastObserved: e.series?.lastObservedTime,
-    })),
+    table: eventTable((e) => coreEventCells(eventV1ToCore(e))),
     fieldSelectors: {
       'involvedObject.kind': (e) => e.regarding?.kind ?? '',
       'involvedObject.namespace': (e) => e.regarding?.namespace ?? '',

@@ -36,6 +36,25 @@ export const coreEventFieldSelectors: Record<string, (obj: any) => string | unde
 /** How long an Event lives after its last write (kube-apiserver's --event-ttl default). */
 export const EVENT_TTL_SECONDS = 3600;
 
+/** The cells of a core/v1 Event's row (events.k8s.io rows use them through the conversion). */
+export const coreEventCells = (e: any) => ({
+  name: e.metadata?.name ?? '',
+  type: e.type ?? '',
+  reason: e.reason ?? '',
+  kind: e.involvedObject?.kind ?? '',
+  objectName: e.involvedObject?.name ?? '',
+  fieldPath: e.involvedObject?.fieldPath ?? '',
+  component: e.source?.component || e.reportingComponent || '',
+  host: e.source?.host || e.reportingInstance || '',
+  message: e.message ?? '',
+  firstTimestamp: e.firstTimestamp ?? undefined,
+  lastTimestamp: e.lastTimestamp ?? undefined,
+  eventTime: e.eventTime ?? undefined,
+  count: e.count ?? 0,
+  seriesCount: e.series ? e.series.count ?? 0 : undefined,
+  seriesLastObserved: e.series?.lastObservedTime,
+});
+
 export const events: ResourceDefinition = {
   group: '',
   version: 'v1',
@@ -50,23 +69,7 @@ export const events: ResourceDefinition = {
   strategy: {
     validate: (ev) => [...validateMeta(ev), ...validateEvent(ev)],
     validateUpdate: (ev, old) => validateMetaUpdate(ev, old),
-    table: eventTable((e) => ({
-      name: e.metadata?.name ?? '',
-      type: e.type ?? '',
-      reason: e.reason ?? '',
-      kind: e.involvedObject?.kind ?? '',
-      objectName: e.involvedObject?.name ?? '',
-      fieldPath: e.involvedObject?.fieldPath ?? '',
-      component: e.source?.component || e.reportingComponent || '',
-      host: e.source?.host || e.reportingInstance || '',
-      message: e.message ?? '',
-      firstTimestamp: e.firstTimestamp ?? undefined,
-      lastTimestamp: e.lastTimestamp ?? undefined,
-      eventTime: e.eventTime ?? undefined,
-      count: e.count ?? 0,
-      seriesCount: e.series ? e.series.count ?? 0 : undefined,
-      seriesLastObserved: e.series?.lastObservedTime,
-    })),
+    table: eventTable(coreEventCells),
     fieldSelectors: coreEventFieldSelectors,
   },
   storage: { group: '', resource: 'events', ttlSeconds: EVENT_TTL_SECONDS },
