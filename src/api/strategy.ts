@@ -40,6 +40,11 @@ export interface ResourceStrategy {
   /** On update through `/status`: keep everything but status from the old object. */
   prepareForStatusUpdate?(obj: any, old: any): void;
   validateStatusUpdate?(obj: any, old: any): FieldError[];
+  /**
+   * Graceful deletion (upstream's CheckGracefulDelete): the seconds a DELETE waits before the
+   * object goes, given the requested grace period. Absent: deleted at once.
+   */
+  gracePeriod?(obj: any, requested: number | undefined): number;
   /** Table columns for `kubectl get` (besides the default NAME/AGE when absent). */
   table?: TableSpec;
   /**
@@ -67,6 +72,8 @@ export interface ResourceDefinition {
   /** Subresources served, e.g. ['status', 'scale'] or ['binding', 'eviction', 'log', 'exec']. */
   subresources: string[];
   scale?: ScaleSpec;
+  /** DELETE answers with the deleted object rather than a Status (upstream: pods). */
+  returnDeletedObject?: boolean;
   /** Tracks metadata.generation, bumped when anything but metadata and status changes. */
   hasGeneration?: boolean;
   strategy: ResourceStrategy;

@@ -282,6 +282,18 @@ export const podFieldSelectors: Record<string, (obj: any) => string | undefined>
 const validateMeta = metaValidator(true, nameIsDNSSubdomain);
 const validateMetaUpdate = metaUpdateValidator();
 
+/**
+ * A pod on a node gets its grace period (the kubelet stops it); an unscheduled or finished
+ * pod goes at once; a negative request means 1 second, as upstream.
+ */
+export function podGracePeriod(pod: any, requested: number | undefined): number {
+  if (!pod.spec?.nodeName) return 0;
+  const phase = pod.status?.phase;
+  if (phase === 'Succeeded' || phase === 'Failed') return 0;
+  const grace = requested ?? pod.spec?.terminationGracePeriodSeconds ?? 30;
+  return grace < 0 ? 1 : grace;
+}
+
 export const pods: ResourceDefinition = {
   group: '',
   version: 'v1',
@@ -294,8 +306,10 @@ export const pods: ResourceDefinition = {
   categories: ['all'],
   typeName: 'io.k8s.api.core.v1.Pod',
   subresources: ['status', 'binding', 'eviction', 'log', 'exec', 'attach', 'portforward', 'proxy', 'ephemeralcontainers'],
+  returnDeletedObject: true,
   strategy: {
     defaults: defaultPod,
+    gracePeriod: podGracePeriod,
     prepareForCreate,
     prepareForUpdate: keepOldStatus,
     validate: (pod) => [...validateMeta(pod), ...validatePodSpec(pod.spec, 'spec')],

@@ -38,15 +38,10 @@ export async function readDeleteOptions(r: ApiRequest): Promise<DeleteOptions> {
   return opts as DeleteOptions;
 }
 
-/** Objects whose DELETE answers with the object itself rather than a Status (upstream: pods). */
-function returnsDeletedObject(r: ApiRequest): boolean {
-  return r.def.group === '' && r.def.resource === 'pods';
-}
-
 export async function handleDelete(r: ApiRequest): Promise<void> {
   const options = await readDeleteOptions(r);
   const result = await r.store.delete(r.info.namespace, r.info.name, options, r.ctx);
-  if (!result.deleted || returnsDeletedObject(r)) {
+  if (!result.deleted || r.def.returnDeletedObject) {
     const code = !result.deleted && options.orphanDependents === false ? 202 : 200;
     writeObject(r, code, result.obj);
     return;

@@ -513,7 +513,7 @@ export class GenericStore {
       }
       const next = deepClone(obj);
       const changedFinalizers = applyPropagationPolicy(next, options, this.defaultPropagation());
-      const grace = this.gracePeriod(next, options);
+      const grace = this.def.strategy.gracePeriod?.(next, options.gracePeriodSeconds) ?? 0;
       this.hooks.beforeDelete?.(next);
       const held = this.deletionHeld(next);
       if (!held && grace === 0) {
@@ -568,17 +568,6 @@ export class GenericStore {
 
   private defaultPropagation(): 'Orphan' | 'Background' {
     return 'Background';
-  }
-
-  /** Pods on a node get a grace period (the kubelet stops them); everything else goes at once. */
-  private gracePeriod(obj: any, options: DeleteOptions): number {
-    if (this.def.group !== '' || this.def.resource !== 'pods') return 0;
-    if (!obj.spec?.nodeName) return 0;
-    const phase = obj.status?.phase;
-    if (phase === 'Succeeded' || phase === 'Failed') return 0;
-    let grace = options.gracePeriodSeconds ?? obj.spec?.terminationGracePeriodSeconds ?? 30;
-    if (grace < 0) grace = 1;
-    return grace;
   }
 
   /** Deletes every object matching the selection (deletecollection). */

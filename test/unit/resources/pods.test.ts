@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { pods, podStatusCells } from '../../../src/api/resources/pods.ts';
+import { pods, podGracePeriod, podStatusCells } from '../../../src/api/resources/pods.ts';
 import { defaultImagePullPolicy } from '../../../src/api/resources/pod-spec.ts';
 
 const s = pods.strategy;
@@ -200,4 +200,14 @@ test('pod field selectors return upstream values', () => {
   assert.equal(f['status.phase'](p), 'Pending');
   assert.equal(f['status.podIP'](p), '10.0.0.9');
   assert.equal(f['status.nominatedNodeName'](p), '');
+});
+
+test('pod grace period: bound pods wait, unscheduled and finished pods go at once, negative means 1', () => {
+  const bound = { spec: { nodeName: 'n', terminationGracePeriodSeconds: 20 }, status: { phase: 'Running' } };
+  assert.equal(podGracePeriod(bound, undefined), 20);
+  assert.equal(podGracePeriod(bound, 5), 5);
+  assert.equal(podGracePeriod(bound, -3), 1);
+  assert.equal(podGracePeriod({ spec: { nodeName: 'n' } }, undefined), 30);
+  assert.equal(podGracePeriod({ spec: {} }, 10), 0);
+  assert.equal(podGracePeriod({ spec: { nodeName: 'n' }, status: { phase: 'Succeeded' } }, 10), 0);
 });
