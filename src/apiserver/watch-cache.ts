@@ -190,6 +190,11 @@ export class WatchCache {
     return [...source.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }
 
+  /** Every current object, in no particular order and without copying (for scans). */
+  values(): IterableIterator<CacheEntry> {
+    return this.items.values();
+  }
+
   size(): number {
     return this.items.size;
   }

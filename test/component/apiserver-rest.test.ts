@@ -367,3 +367,14 @@ test('a generated name that is already taken is drawn again', async () => {
     Math.random = random;
   }
 });
+
+test('a pod marked for graceful deletion is removed once its grace period has passed', async () => {
+  await s.call('POST', '/api/v1/namespaces/default/pods', pod('sweep-me', { nodeName: 'node-without-kubelet' }));
+  const del = await s.call('DELETE', '/api/v1/namespaces/default/pods/sweep-me?gracePeriodSeconds=1');
+  assert.equal(del.body.metadata.deletionGracePeriodSeconds, 1);
+  const t0 = Date.now();
+  while ((await s.call('GET', '/api/v1/namespaces/default/pods/sweep-me')).status !== 404) {
+    assert.ok(Date.now() - t0 < 10_000, 'still there 10 s after a 1 s grace period');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+});

@@ -12,10 +12,15 @@ export function startPodDeletionSweeper(pods: GenericStore, intervalMs = 1000): 
     try {
       await pods.cache.ready();
       const now = Date.now();
-      for (const e of pods.cache.list()) {
+      // Collect first: deleting changes the cache while it is being scanned.
+      const due = [];
+      for (const e of pods.cache.values()) {
         const meta = e.obj.metadata;
         if (!meta.deletionTimestamp || (meta.finalizers?.length ?? 0) > 0) continue;
         if (Date.parse(meta.deletionTimestamp) > now) continue;
+        due.push(meta);
+      }
+      for (const meta of due) {
         await pods
           .delete(meta.namespace, meta.name, { gracePeriodSeconds: 0, preconditions: { uid: meta.uid } }, internalContext())
           .catch(() => {});
