@@ -8,9 +8,7 @@ import { defaultPodTemplate } from './pod-spec.ts';
 import { ensureObject, keepAllButStatus, keepOldStatus, metaUpdateValidator, metaValidator, setDefault } from './strategy-helpers.ts';
 import { AGE_COLUMN, NAME_COLUMN, age, column, containerCells, labelSelectorString } from './table-format.ts';
 import {
-  goIntOrString,
-  isZeroIntOrPercent,
-  validateIntOrPercent,
+  validateRollingUpdateBudget,
   validateNonNegative,
   validateReplicaTemplate,
   validateSelectorImmutable,
@@ -47,15 +45,7 @@ function validateStrategy(strategy: any): FieldError[] {
         errs.push(fieldError.required(`${path}.rollingUpdate`, 'this should be defaulted and never be nil'));
         break;
       }
-      errs.push(...validateIntOrPercent(ru.maxUnavailable, `${path}.rollingUpdate.maxUnavailable`));
-      errs.push(...validateIntOrPercent(ru.maxSurge, `${path}.rollingUpdate.maxSurge`));
-      if (isZeroIntOrPercent(ru.maxUnavailable) && isZeroIntOrPercent(ru.maxSurge)) {
-        errs.push({
-          type: 'FieldValueInvalid',
-          field: `${path}.rollingUpdate.maxUnavailable`,
-          message: `Invalid value: ${goIntOrString(ru.maxUnavailable ?? 0)}: may not be 0 when \`maxSurge\` is 0`,
-        });
-      }
+      errs.push(...validateRollingUpdateBudget(ru, `${path}.rollingUpdate`));
       break;
     }
     default:

@@ -118,3 +118,16 @@ export function validateIntOrPercent(v: unknown, path: string): FieldError[] {
 export function isZeroIntOrPercent(v: unknown): boolean {
   return v === 0 || v === '0%' || v === undefined || v === null;
 }
+
+/** maxUnavailable and maxSurge of a rolling update: each an int or percent, not both zero. */
+export function validateRollingUpdateBudget(ru: any, path: string): FieldError[] {
+  const errs = [...validateIntOrPercent(ru.maxUnavailable, `${path}.maxUnavailable`), ...validateIntOrPercent(ru.maxSurge, `${path}.maxSurge`)];
+  if (isZeroIntOrPercent(ru.maxUnavailable) && isZeroIntOrPercent(ru.maxSurge)) {
+    errs.push({
+      type: 'FieldValueInvalid',
+      field: `${path}.maxUnavailable`,
+      message: `Invalid value: ${goIntOrString(ru.maxUnavailable ?? 0)}: may not be 0 when \`maxSurge\` is 0`,
+    });
+  }
+  return errs;
+}
