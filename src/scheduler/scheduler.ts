@@ -58,13 +58,6 @@ export interface SchedulerOptions {
   log?: (line: string) => void;
 }
 
-interface PriorityClass {
-  metadata: { name: string };
-  value: number;
-  globalDefault?: boolean;
-  preemptionPolicy?: string;
-}
-
 interface Namespace {
   metadata: { name: string; labels?: Record<string, string> };
 }
@@ -116,7 +109,6 @@ export class Scheduler {
   private readonly factory: SharedInformerFactory;
   private readonly recorders = new Map<string, EventRecorder>();
   private readonly inFlightBindings = new Set<Promise<unknown>>();
-  private priorityClasses?: SharedIndexInformer<PriorityClass>;
   private pods?: SharedIndexInformer<Api<Pod>>;
   private elector: LeaderElector | undefined;
   private loop: Promise<void> | undefined;
@@ -148,10 +140,6 @@ export class Scheduler {
    * lease (unless disabled) and schedules while leading. Resolves once the caches synced.
    */
   async start(): Promise<void> {
-    // Pods are ordered by priority from the first one on, so the classes come first.
-    this.priorityClasses = this.factory.informerFor<PriorityClass>(resources.priorityclasses);
-    this.factory.start();
-    await this.factory.waitForCacheSync();
     this.registerHandlers();
     this.factory.start();
     if (!(await this.factory.waitForCacheSync())) {
@@ -265,12 +253,12 @@ export class Scheduler {
     pods.addEventHandler({
       onAdd: (p) => {
         if (beingDeleted(p)) core.queue.delete(p);
-        else if (!isTerminal(p)) core.onPodAdd(this.withPriority(p));
+        else if (!isTerminal(p)) core.onPodAdd(p);
       },
       onUpdate: (_old, p) => {
         if (isTerminal(p)) core.onPodDelete(p);
         else if (beingDeleted(p)) core.queue.delete(p);
-        else core.onPodUpdate(this.withPriority(p));
+        else core.onPodUpdate(p);
       },
       onDelete: (p) => core.onPodDelete(unwrap(p)),
     });
@@ -285,22 +273,6 @@ export class Scheduler {
     this.factory.informerFor<Api<PersistentVolume>>(resources.persistentvolumes).addEventHandler(clusterEvent('PersistentVolume'));
     this.factory.informerFor<Api<StorageClass>>(storageClasses).addEventHandler(clusterEvent('StorageClass'));
     this.factory.informerFor<Namespace>(resources.namespaces).addEventHandler(clusterEvent('Namespace'));
-  }
-
-  /**
-   * The pod's priority from its PriorityClass (or the global default class), as the Priority
-   * admission plugin sets it; used while the API server does not run that plugin.
-   */
-  private withPriority(pod: Pod): Pod {
-    const classes = this.priorityClasses?.indexer;
-    if (!classes) return pod;
-    let cls: PriorityClass | undefined;
-    if (pod.spec.priorityClassName) cls = classes.getByKey(pod.spec.priorityClassName);
-    else if (!pod.spec.priority) cls = classes.list().find((c) => c.globalDefault);
-    if (!cls || cls.value === pod.spec.priority) return pod;
-    const spec = { ...pod.spec, priority: cls.value };
-    if (pod.spec.preemptionPolicy === undefined && cls.preemptionPolicy) spec.preemptionPolicy = cls.preemptionPolicy;
-    return { ...pod, spec };
   }
 
   // ---- the scheduling loop ----
