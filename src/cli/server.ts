@@ -209,7 +209,7 @@ function machineAddresses(): string[] {
 async function ensureServiceAccountKey(dataDir: string): Promise<string> {
   const { readFile } = await import('node:fs/promises');
   const { generateServiceAccountKeyPem } = await import('../apiserver/auth/service-account-token.ts');
-  const { writeFileAtomic } = await import('../apiserver/auth/pki.ts');
+  const { writeFileAtomic } = await import('../apiserver/auth/write-file-atomic.ts');
   const path = join(dataDir, 'pki', 'sa.key');
   try {
     return await readFile(path, 'utf8');

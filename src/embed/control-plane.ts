@@ -68,11 +68,11 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     });
     // Nothing heavy is loaded at import time. Independent and mostly I/O: loading the API
     // server's modules and reading the cached certificates overlap.
-    const [{ startApiServer }, { openStore }, { createAuthenticator }, { embeddedKubeconfig }, pki, components] = await Promise.all([
+    const [{ startApiServer }, { openStore }, { createAuthenticator }, { buildKubeconfig }, pki, components] = await Promise.all([
       import('../apiserver/server.ts'),
       import('../storage/open.ts'),
       import('../apiserver/auth/authn.ts'),
-      import('./kubeconfig.ts'),
+      import('../apiserver/auth/kubeconfig.ts'),
       !options.insecure || wantsComponents ? embeddedPki() : Promise.resolve(undefined),
       wantsComponents ? import('./components.ts').then(({ builtinComponents }) => builtinComponents(options)) : Promise.resolve([]),
     ]);
@@ -97,10 +97,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     cleanups.push(() => apiServer.close());
     // startApiServer resolves once the bootstrap objects exist, i.e. when /readyz turns 200.
 
-    const kubeconfig = embeddedKubeconfig({
-      server: apiServer.url,
-      tls: tls && { caPem: tls.caCert, certPem: tls.adminCert, keyPem: tls.adminKey },
-    });
+    const kubeconfig = buildKubeconfig(tls ? { server: apiServer.url, caPem: tls.caCert, certPem: tls.adminCert, keyPem: tls.adminKey } : { server: apiServer.url });
     const kubeconfigPath = join(dataDir, 'kubeconfig.yaml');
     await writeFile(kubeconfigPath, kubeconfig, { mode: 0o600 });
 

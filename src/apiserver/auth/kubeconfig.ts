@@ -3,7 +3,7 @@
 
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { writeFileAtomic } from './pki.ts';
+import { writeFileAtomic } from './write-file-atomic.ts';
 
 export const CLUSTER_NAME = 'k8ts';
 export const CONTEXT_NAME = 'k8ts';
@@ -12,7 +12,8 @@ export const USER_NAME = 'admin';
 export interface KubeconfigInput {
   /** e.g. https://127.0.0.1:6443 */
   server: string;
-  caPem: string;
+  /** Absent for a plain-HTTP server (loopback, no credentials). */
+  caPem?: string;
   /** Client certificate and key (PEM); either these or `token`, or both. */
   certPem?: string;
   keyPem?: string;
@@ -26,11 +27,13 @@ export function buildKubeconfig(input: KubeconfigInput): string {
     user['client-key-data'] = base64(input.keyPem);
   }
   if (input.token) user.token = input.token;
-  if (Object.keys(user).length === 0) throw new Error('a kubeconfig user needs a client certificate and key, or a token');
+  if (input.caPem && Object.keys(user).length === 0) throw new Error('a kubeconfig user needs a client certificate and key, or a token');
+  const cluster: Record<string, string> = { server: input.server };
+  if (input.caPem) cluster['certificate-authority-data'] = base64(input.caPem);
   return stringify({
     apiVersion: 'v1',
     kind: 'Config',
-    clusters: [{ name: CLUSTER_NAME, cluster: { 'certificate-authority-data': base64(input.caPem), server: input.server } }],
+    clusters: [{ name: CLUSTER_NAME, cluster }],
     contexts: [{ name: CONTEXT_NAME, context: { cluster: CLUSTER_NAME, user: USER_NAME } }],
     'current-context': CONTEXT_NAME,
     preferences: {},

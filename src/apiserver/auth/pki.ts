@@ -3,8 +3,9 @@
 // certificate. Made at first start; later starts reuse every file that is still good and
 // regenerate only what is missing, expired, or no longer signed by the CA.
 
+import { writeFileAtomic } from './write-file-atomic.ts';
 import { X509Certificate as NodeX509Certificate, createPrivateKey, createPublicKey, randomBytes, webcrypto } from 'node:crypto';
-import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { hostname as machineHostname } from 'node:os';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
@@ -248,14 +249,6 @@ async function loadPair(certPath: string, keyPath: string): Promise<Pair | undef
 async function savePair(certPath: string, keyPath: string, pair: Pair): Promise<void> {
   await writeFileAtomic(keyPath, pair.keyPem, 0o600);
   await writeFileAtomic(certPath, pair.certPem, 0o644);
-}
-
-/** Write-then-rename, so a crash never leaves half a key behind. */
-export async function writeFileAtomic(path: string, data: string, mode: number): Promise<void> {
-  const temporary = `${path}.tmp-${process.pid}`;
-  await writeFile(temporary, data, { mode });
-  await chmod(temporary, mode);
-  await rename(temporary, path);
 }
 
 function stillValid(cert: NodeX509Certificate, now: Date): boolean {
