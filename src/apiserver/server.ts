@@ -64,6 +64,17 @@ export class ApiServer {
   readonly tokenSigner: ServiceAccountSigner;
   readonly crdController: CrdController;
   private readonly checks: HealthCheck[];
+  /**
+   * Resources not kept in the store (upstream: their own REST storage): computed, or reviews
+   * answered on the spot. Keyed `<group>/<resource>`.
+   */
+  private readonly customHandlers = new Map<string, (r: ApiRequest) => Promise<void>>([
+    ['/componentstatuses', (r) => handleComponentStatuses(r, this)],
+    ['/bindings', (r) => handleBinding(r, this.mustStore('', 'v1', 'pods'))],
+    ['authorization.k8s.io/selfsubjectaccessreviews', handleAccessReview],
+    ['authorization.k8s.io/subjectaccessreviews', handleAccessReview],
+    ['authentication.k8s.io/selfsubjectreviews', handleSelfSubjectReview],
+  ]);
   private bootstrapped = false;
   private stopSweeper?: () => void;
   address = '127.0.0.1:6443';
@@ -241,10 +252,8 @@ export class ApiServer {
     if (allowed && !info.subresource && !allowed.includes(info.verb)) {
       throw new StatusError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
     }
-    if (def.group === '' && def.resource === 'componentstatuses') return handleComponentStatuses(r, this);
-    if (def.group === 'authorization.k8s.io') return handleAccessReview(r);
-    if (def.group === 'authentication.k8s.io' && def.resource === 'selfsubjectreviews') return handleSelfSubjectReview(r);
-    if (def.group === '' && def.resource === 'bindings') return handleBinding(r, this.mustStore('', 'v1', 'pods'));
+    const custom = this.customHandlers.get(`${def.group}/${def.resource}`);
+    if (custom) return custom(r);
 
     switch (info.subresource) {
       case '':

@@ -378,3 +378,10 @@ test('a pod marked for graceful deletion is removed once its grace period has pa
     await new Promise((r) => setTimeout(r, 200));
   }
 });
+
+test('the legacy POST namespaces/<ns>/bindings binds the pod named in the body', async () => {
+  await s.call('POST', '/api/v1/namespaces/default/pods', pod('legacy-bind'));
+  const b = await s.call('POST', '/api/v1/namespaces/default/bindings', { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'legacy-bind' }, target: { name: 'node-9' } });
+  assert.equal(b.status, 201);
+  assert.equal((await s.call('GET', '/api/v1/namespaces/default/pods/legacy-bind')).body.spec.nodeName, 'node-9');
+});
