@@ -81,8 +81,39 @@ function request(agent: https.Agent, url: string, method: string, path: string, 
   });
 }
 
-async function createLoad(agent: https.Agent, url: string, path: string, n: number, bodyOf: (i: number) => string): Promise<{ rate: number; p50: number; p99: number; errors: number }> {
+interface LoadResult {
+  rate: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  errors: number;
+  /** TLS connections opened during the measured run (0 when every client was warmed up). */
+  newConnections: number;
+}
+
+/**
+ * Opens the load's CONCURRENCY keep-alive connections before it is measured, as long-lived
+ * clients (kubectl, controllers, informers) hold theirs: CONCURRENCY simultaneous GETs of
+ * /version make the agent open one TLS connection each, which the load then reuses.
+ */
+async function warmConnections(agent: https.Agent, url: string): Promise<number> {
+  await Promise.all(Array.from({ length: CONCURRENCY }, () => request(agent, url, 'GET', '/version')));
+  return Object.values(agent.freeSockets).reduce((n, list) => n + (list?.length ?? 0), 0);
+}
+
+function describeLoad(r: LoadResult): string {
+  return `p50 ${r.p50.toFixed(1)} ms, p90 ${r.p90.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, max ${r.max.toFixed(1)} ms, new connections during the run ${r.newConnections}`;
+}
+
+async function createLoad(agent: https.Agent, url: string, path: string, n: number, bodyOf: (i: number) => string): Promise<LoadResult> {
   const latencies: number[] = [];
+  let newConnections = 0;
+  const connect = agent.createConnection;
+  agent.createConnection = function (this: https.Agent, ...args: any[]) {
+    newConnections++;
+    return (connect as (...a: any[]) => any).apply(this, args);
+  } as typeof agent.createConnection;
   let next = 0;
   let errors = 0;
   const t0 = performance.now();
@@ -99,8 +130,17 @@ async function createLoad(agent: https.Agent, url: string, path: string, n: numb
     }),
   );
   const secs = (performance.now() - t0) / 1000;
+  agent.createConnection = connect;
   latencies.sort((a, b) => a - b);
-  return { rate: n / secs, p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors };
+  return {
+    rate: n / secs,
+    p50: percentile(latencies, 50),
+    p90: percentile(latencies, 90),
+    p99: percentile(latencies, 99),
+    max: latencies[latencies.length - 1] ?? NaN,
+    errors,
+    newConnections,
+  };
 }
 
 function podBody(i: number): string {
@@ -202,10 +242,14 @@ export async function main(): Promise<void> {
   try {
     const floorChild = await startChild('floor', dir);
     children.push(floorChild);
+    const floorWarm = await warmConnections(agent, floorChild.url);
+    console.log(`each run below first opens its ${CONCURRENCY} keep-alive TLS connections (${CONCURRENCY} concurrent GET /version; ${floorWarm} open for the floor), then measures ${PODS} creates over them`);
+    const floorCpu0 = await floorChild.ask('cpu');
     const floor = await createLoad(agent, floorChild.url, '/api/v1/namespaces/default/pods', PODS, podBody);
+    const floorCpu = ((await floorChild.ask('cpu')).cpuMicros - floorCpu0.cpuMicros) / PODS;
     floorChild.stop();
     agent.destroy();
-    console.log(`HTTP floor (bare node:https, fixed 201): ${floor.rate.toFixed(0)} req/s, p50 ${floor.p50.toFixed(1)} ms, p99 ${floor.p99.toFixed(1)} ms`);
+    console.log(`HTTP floor (bare node:https, fixed 201): ${floor.rate.toFixed(0)} req/s, ${describeLoad(floor)}, server CPU ${floorCpu.toFixed(0)} µs/request`);
 
     const raw = await rawStoreRate(dir);
     console.log(`raw store (SQLite backend, 64 writers): ${raw.toFixed(0)} writes/s`);
@@ -217,8 +261,13 @@ export async function main(): Promise<void> {
     console.log(`server RSS idle after start: ${(idle.rss / 1024 / 1024).toFixed(1)} MB (target <= 150 MB)`);
 
     const agent2 = new https.Agent({ keepAlive: true, maxSockets: CONCURRENCY, ca: pki.caCert, cert: pki.adminCert, key: pki.adminKey });
+    const serverWarm = await warmConnections(agent2, server.url);
+    const serverCpu0 = await server.ask('cpu');
     const create = await createLoad(agent2, server.url, '/api/v1/namespaces/default/pods', PODS, podBody);
-    console.log(`create ${PODS} pods, 64 clients: ${create.rate.toFixed(0)} pods/s, p50 ${create.p50.toFixed(1)} ms, p99 ${create.p99.toFixed(1)} ms (target p99 <= 50 ms), errors ${create.errors}`);
+    const serverCpu = ((await server.ask('cpu')).cpuMicros - serverCpu0.cpuMicros) / PODS;
+    console.log(
+      `create ${PODS} pods, ${CONCURRENCY} clients (${serverWarm} connections warmed): ${create.rate.toFixed(0)} pods/s, ${describeLoad(create)} (target p99 <= 50 ms), errors ${create.errors}, server CPU ${serverCpu.toFixed(0)} µs/create (all threads)`,
+    );
 
     const listJson = await timeIt(() => request(agent2, server.url, 'GET', '/api/v1/namespaces/default/pods'));
     const listTable = await timeIt(() =>

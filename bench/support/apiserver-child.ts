@@ -1,6 +1,6 @@
 // Child process for the apiserver benchmark: runs either the real API server (TLS, SQLite)
 // or the bare node:https floor, prints one JSON line {url, pid} when listening, and then
-// answers "rss" on stdin with its resident set size.
+// answers on stdin "rss" with its resident set size and "cpu" with its CPU time so far (µs).
 
 import https from 'node:https';
 import { readFileSync } from 'node:fs';
@@ -39,6 +39,9 @@ createInterface({ input: process.stdin }).on('line', (line) => {
   if (line.trim() === 'rss') {
     globalThis.gc?.();
     console.log(JSON.stringify({ rss: process.memoryUsage().rss }));
+  } else if (line.trim() === 'cpu') {
+    const { user, system } = process.cpuUsage();
+    console.log(JSON.stringify({ cpuMicros: user + system }));
   }
 });
 // Exit normally on SIGTERM, so a --cpu-prof profile gets written.
