@@ -4,6 +4,7 @@
 // pod of the namespace on each sync.
 
 import type { Pod } from '../api/types/core-v1.ts';
+import type { Indexer } from '../client/cache/indexer.ts';
 import type { SharedInformerFactory } from '../client/cache/informer-factory.ts';
 import type { SharedIndexInformer } from '../client/cache/shared-informer.ts';
 import type { HasMetadata } from '../client/rest-client.ts';
@@ -31,9 +32,9 @@ export function podInformerWithControllerIndex(informers: SharedInformerFactory)
  * Pods whose controller is `owner` (by UID), and, with `includeOrphans`, the pods of its
  * namespace that have no controller (upstream's FilterPodsByOwner).
  */
-export function podsOwnedBy(pods: SharedIndexInformer<Pod>, owner: HasMetadata, includeOrphans: boolean): Pod[] {
-  const owned = pods.indexer.byIndex(POD_CONTROLLER_UID_INDEX, owner.metadata?.uid ?? '');
+export function podsOwnedBy(pods: Indexer<Pod>, owner: HasMetadata, includeOrphans: boolean): Pod[] {
+  const owned = pods.byIndex(POD_CONTROLLER_UID_INDEX, owner.metadata?.uid ?? '');
   if (!includeOrphans) return owned;
-  const orphans = pods.indexer.byIndex(POD_CONTROLLER_UID_INDEX, orphanPodIndexKey(owner.metadata?.namespace ?? ''));
+  const orphans = pods.byIndex(POD_CONTROLLER_UID_INDEX, orphanPodIndexKey(owner.metadata?.namespace ?? ''));
   return orphans.length === 0 ? owned : owned.concat(orphans);
 }

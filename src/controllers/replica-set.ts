@@ -176,7 +176,7 @@ export class ReplicatedPodsController<T extends ReplicatedObject> extends QueueC
     }
     const needsSync = this.expectations.satisfiedExpectations(key);
     const selector = this.kind.selectorOf(rs);
-    const active = podsOwnedBy(this.pods, rs, true).filter(isPodActive);
+    const active = podsOwnedBy(this.pods.indexer, rs, true).filter(isPodActive);
     const owned = await this.claimPods(rs, selector, active);
 
     let manageError: ManageError | undefined;
@@ -279,7 +279,7 @@ export class ReplicatedPodsController<T extends ReplicatedObject> extends QueueC
       .namespace(rs.metadata?.namespace ?? '')
       .list()
       .filter((o) => controllerRefOf(o)?.uid === owner.uid);
-    return siblings.flatMap((o) => podsOwnedBy(this.pods, o, false));
+    return siblings.flatMap((o) => podsOwnedBy(this.pods.indexer, o, false));
   }
 
   private subject(rs: T) {
