@@ -133,9 +133,14 @@ export interface PreScorePlugin extends Plugin {
 }
 
 export interface ScorePlugin extends Plugin {
-  score(state: CycleState, pod: Pod, nodeInfo: NodeInfo): { score: number; status: Status };
-  /** Rescales this plugin's raw scores in place to 0..MAX_NODE_SCORE. */
-  normalizeScore?(state: CycleState, pod: Pod, scores: NodeScore[]): Status;
+  /**
+   * The node's raw score. Upstream also returns a Status; none of the in-tree plugins ever
+   * fails here, so a plugin that cannot score throws and the cycle ends with an error.
+   * A number, not an object, because this runs for hundreds of nodes per pod.
+   */
+  score(state: CycleState, pod: Pod, nodeInfo: NodeInfo): number;
+  /** Rescales this plugin's raw scores in place to 0..MAX_NODE_SCORE; scores[i] is nodes[i]'s. */
+  normalizeScore?(state: CycleState, pod: Pod, nodes: readonly NodeInfo[], scores: number[]): Status;
 }
 
 export interface ReservePlugin extends Plugin {
@@ -179,16 +184,16 @@ export const hasEvents = (p: Plugin): p is Plugin & EnqueueExtensions =>
   typeof (p as unknown as EnqueueExtensions).eventsToRegister === 'function';
 
 /** Upstream DefaultNormalizeScore: scale to 0..max by the highest score, optionally reversed. */
-export function defaultNormalizeScore(maxPriority: number, reverse: boolean, scores: NodeScore[]): void {
+export function defaultNormalizeScore(maxPriority: number, reverse: boolean, scores: number[]): void {
   let max = 0;
-  for (const s of scores) if (s.score > max) max = s.score;
+  for (const s of scores) if (s > max) max = s;
   if (max === 0) {
-    if (reverse) for (const s of scores) s.score = maxPriority;
+    if (reverse) scores.fill(maxPriority);
     return;
   }
-  for (const s of scores) {
-    let v = Math.trunc((maxPriority * s.score) / max);
+  for (let i = 0; i < scores.length; i++) {
+    let v = Math.trunc((maxPriority * scores[i]!) / max);
     if (reverse) v = maxPriority - v;
-    s.score = v;
+    scores[i] = v;
   }
 }

@@ -25,7 +25,6 @@ import {
   type FilterPlugin,
   type Handle,
   type NodeInfoLister,
-  type NodeScore,
   type PermitPlugin,
   type Plugin,
   type PluginFactory,
@@ -233,20 +232,25 @@ export class Framework {
     return Status.success();
   }
 
-  runFilter(state: CycleState, pod: Pod, nodeInfo: NodeInfo): Status {
-    for (const p of this.filter) {
-      if (state.skipFilterPlugins.has(p.name)) continue;
+  runFilter(state: CycleState, pod: Pod, nodeInfo: NodeInfo, filters = this.activeFilters(state)): Status {
+    for (const p of filters) {
       const s = p.filter(state, pod, nodeInfo);
       if (!s.isSuccess()) return s.withPlugin(p.name);
     }
     return Status.success();
   }
 
+  /** The Filter plugins that PreFilter did not skip (computed once per node loop, not per node). */
+  private activeFilters(state: CycleState): FilterPlugin[] {
+    if (!state.skipFilterPlugins.size) return this.filter;
+    return this.filter.filter((p) => !state.skipFilterPlugins.has(p.name));
+  }
+
   /**
    * As upstream: filter once with higher-or-equal priority pods nominated to the node
    * added (so this pod does not take room preemption made for them), and once without.
    */
-  runFilterWithNominatedPods(state: CycleState, pod: Pod, nodeInfo: NodeInfo): Status {
+  runFilterWithNominatedPods(state: CycleState, pod: Pod, nodeInfo: NodeInfo, filters = this.activeFilters(state)): Status {
     const nominated = this.deps.nominatedPodsForNode(nodeInfo.name);
     if (nominated.length) {
       const key = podKey(pod);
@@ -264,7 +268,7 @@ export class Framework {
         if (!s.isSuccess()) return s;
       }
     }
-    return this.runFilter(state, pod, nodeInfo);
+    return this.runFilter(state, pod, nodeInfo, filters);
   }
 
   runPostFilter(state: CycleState, pod: Pod, statuses: Map<string, Status>): { result?: PostFilterResult; status: Status } {
@@ -292,30 +296,30 @@ export class Framework {
     return Status.success();
   }
 
-  /** Weighted sum of normalized scores per node, in the order of `nodes`. */
-  runScore(state: CycleState, pod: Pod, nodes: NodeInfo[]): { scores: NodeScore[]; status: Status } {
-    const totals: NodeScore[] = nodes.map((n) => ({ name: n.name, score: 0 }));
+  /** Weighted sum of normalized scores per node: totals[i] is nodes[i]'s. */
+  runScore(state: CycleState, pod: Pod, nodes: readonly NodeInfo[]): { totals: number[]; status: Status } {
+    const totals = new Array<number>(nodes.length).fill(0);
+    const scores = new Array<number>(nodes.length).fill(0);
     for (const { plugin, weight } of this.score) {
       if (state.skipScorePlugins.has(plugin.name)) continue;
-      const scores: NodeScore[] = new Array(nodes.length);
-      for (let i = 0; i < nodes.length; i++) {
-        const r = plugin.score(state, pod, nodes[i]!);
-        if (!r.status.isSuccess()) return { scores: totals, status: r.status.withPlugin(plugin.name) };
-        scores[i] = { name: nodes[i]!.name, score: r.score };
+      try {
+        for (let i = 0; i < nodes.length; i++) scores[i] = plugin.score(state, pod, nodes[i]!);
+      } catch (err) {
+        return { totals, status: Status.error(`plugin "${plugin.name}" failed to score: ${(err as Error)?.message ?? err}`).withPlugin(plugin.name) };
       }
       if (plugin.normalizeScore) {
-        const s = plugin.normalizeScore(state, pod, scores);
-        if (!s.isSuccess()) return { scores: totals, status: s.withPlugin(plugin.name) };
+        const s = plugin.normalizeScore(state, pod, nodes, scores);
+        if (!s.isSuccess()) return { totals, status: s.withPlugin(plugin.name) };
       }
       for (let i = 0; i < scores.length; i++) {
-        const v = scores[i]!.score;
+        const v = scores[i]!;
         if (v > MAX_NODE_SCORE || v < 0) {
-          return { scores: totals, status: Status.error(`plugin "${plugin.name}" returns an invalid score ${v}`) };
+          return { totals, status: Status.error(`plugin "${plugin.name}" returns an invalid score ${v}`) };
         }
-        totals[i]!.score += v * weight;
+        totals[i]! += v * weight;
       }
     }
-    return { scores: totals, status: Status.success() };
+    return { totals, status: Status.success() };
   }
 
   runReserve(state: CycleState, pod: Pod, nodeName: string): Status {
@@ -436,7 +440,7 @@ export class Framework {
     if (!scored.status.isSuccess()) return { kind: 'error', message: scored.status.message() };
     return {
       kind: 'scheduled',
-      node: this.selectHost(scored.scores),
+      node: this.selectHost(feasible.nodes, scored.totals),
       evaluatedNodes: feasible.processed + diagnosis.nodeToStatus.size,
       feasibleNodes: feasible.nodes.length,
     };
@@ -467,11 +471,12 @@ export class Framework {
       return { nodes: feasible, processed: feasible.length };
     }
     const start = this.nextStartNodeIndex % nodes.length;
+    const filters = this.activeFilters(state);
     let processed = 0;
     for (let i = 0; i < nodes.length && feasible.length < want; i++) {
       const ni = nodes[(start + i) % nodes.length]!;
       processed++;
-      const s = this.runFilterWithNominatedPods(state, pod, ni);
+      const s = this.runFilterWithNominatedPods(state, pod, ni, filters);
       if (s.isSuccess()) feasible.push(ni);
       else if (s.code === Code.Error) return { nodes: [], processed, error: s.message() };
       else diagnosis.nodeToStatus.set(ni.name, s);
@@ -481,19 +486,18 @@ export class Framework {
   }
 
   /** Highest total; ties broken uniformly at random (reservoir sampling, as upstream). */
-  private selectHost(scores: NodeScore[]): string {
-    let best = scores[0]!;
+  private selectHost(nodes: readonly NodeInfo[], totals: number[]): string {
+    let best = 0;
     let ties = 1;
-    for (let i = 1; i < scores.length; i++) {
-      const s = scores[i]!;
-      if (s.score > best.score) {
-        best = s;
+    for (let i = 1; i < totals.length; i++) {
+      if (totals[i]! > totals[best]!) {
+        best = i;
         ties = 1;
-      } else if (s.score === best.score) {
+      } else if (totals[i] === totals[best]) {
         ties++;
-        if (this.random() * ties < 1) best = s;
+        if (this.random() * ties < 1) best = i;
       }
     }
-    return best.name;
+    return nodes[best]!.name;
   }
 }

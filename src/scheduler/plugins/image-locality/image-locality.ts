@@ -1,7 +1,7 @@
 // ImageLocality: prefers nodes that already have the pod's images, weighing each image's
 // size by how many nodes have it (so one node with a popular image does not win every pod).
 
-import { MAX_NODE_SCORE, Status, type CycleState, type Handle, type NodeInfo, type ScorePlugin } from '../../framework/interfaces.ts';
+import { MAX_NODE_SCORE, type CycleState, type Handle, type NodeInfo, type ScorePlugin } from '../../framework/interfaces.ts';
 import { normalizeImageName } from '../../framework/node-info.ts';
 import type { Pod } from '../../framework/v1.ts';
 
@@ -12,23 +12,29 @@ const MAX_CONTAINER_THRESHOLD = 1000 * MB;
 
 export class ImageLocality implements ScorePlugin {
   readonly name = IMAGE_LOCALITY;
+  /** The last pod scored and its containers' normalized images (score runs once per node). */
+  private lastPod: Pod | undefined;
+  private images: (string | undefined)[] = [];
+
   constructor(private readonly handle: Handle) {}
 
-  score(_state: CycleState, pod: Pod, nodeInfo: NodeInfo): { score: number; status: Status } {
-    const snapshot = this.handle.snapshot();
-    const totalNodes = snapshot.list().length;
-    const containers = [...(pod.spec.initContainers ?? []), ...(pod.spec.containers ?? [])];
+  score(_state: CycleState, pod: Pod, nodeInfo: NodeInfo): number {
+    if (pod !== this.lastPod) {
+      this.lastPod = pod;
+      this.images = [...(pod.spec.initContainers ?? []), ...(pod.spec.containers ?? [])].map((c) => (c.image ? normalizeImageName(c.image) : undefined));
+    }
     let sum = 0;
-    if (totalNodes > 0 && nodeInfo.imageSizes.size > 0) {
-      for (const c of containers) {
-        if (!c.image) continue;
-        const image = normalizeImageName(c.image);
+    if (nodeInfo.imageSizes.size > 0) {
+      const snapshot = this.handle.snapshot();
+      const totalNodes = snapshot.list().length;
+      for (const image of this.images) {
+        if (image === undefined || totalNodes === 0) continue;
         const size = nodeInfo.imageSizes.get(image);
         if (size === undefined) continue;
         sum += Math.trunc(size * (snapshot.imageNumNodes(image) / totalNodes));
       }
     }
-    return { score: calculatePriority(sum, containers.length), status: Status.success() };
+    return calculatePriority(sum, this.images.length);
   }
 }
 

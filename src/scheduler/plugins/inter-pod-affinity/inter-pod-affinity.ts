@@ -11,7 +11,6 @@ import {
   type FilterPlugin,
   type Handle,
   type NodeInfo,
-  type NodeScore,
   type PreFilterExtensions,
   type PreFilterPlugin,
   type PreScorePlugin,
@@ -214,22 +213,22 @@ export class InterPodAffinity implements PreFilterPlugin, FilterPlugin, PreScore
     return Status.success();
   }
 
-  score(state: CycleState, _pod: Pod, nodeInfo: NodeInfo): { score: number; status: Status } {
+  score(state: CycleState, _pod: Pod, nodeInfo: NodeInfo): number {
     const scores = state.read<Counts>(PRE_SCORE_KEY);
     let total = 0;
     if (scores) for (const [k, v] of Object.entries(nodeInfo.node?.metadata.labels ?? {})) total += scores.get(`${k}=${v}`) ?? 0;
-    return { score: total, status: Status.success() };
+    return total;
   }
 
-  normalizeScore(_state: CycleState, _pod: Pod, scores: NodeScore[]): Status {
+  normalizeScore(_state: CycleState, _pod: Pod, _nodes: readonly NodeInfo[], scores: number[]): Status {
     let min = Infinity;
     let max = -Infinity;
     for (const s of scores) {
-      min = Math.min(min, s.score);
-      max = Math.max(max, s.score);
+      min = Math.min(min, s);
+      max = Math.max(max, s);
     }
     const diff = max - min;
-    for (const s of scores) s.score = diff > 0 ? Math.trunc((MAX_NODE_SCORE * (s.score - min)) / diff) : 0;
+    for (let i = 0; i < scores.length; i++) scores[i] = diff > 0 ? Math.trunc((MAX_NODE_SCORE * (scores[i]! - min)) / diff) : 0;
     return Status.success();
   }
 

@@ -9,7 +9,6 @@ import {
   type CycleState,
   type FilterPlugin,
   type NodeInfo,
-  type NodeScore,
   type PreFilterPlugin,
   type PreFilterResult,
   type PreScorePlugin,
@@ -56,16 +55,16 @@ export class NodeAffinity implements PreFilterPlugin, FilterPlugin, PreScorePlug
     return preferred?.length ? Status.success() : Status.skip();
   }
 
-  score(_state: CycleState, pod: Pod, nodeInfo: NodeInfo): { score: number; status: Status } {
+  score(_state: CycleState, pod: Pod, nodeInfo: NodeInfo): number {
     const preferred: PreferredSchedulingTerm[] = pod.spec.affinity?.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? [];
     let score = 0;
     for (const t of preferred) {
       if (t.weight !== 0 && nodeInfo.node && termMatchesNode(t.preference, nodeInfo.node)) score += t.weight;
     }
-    return { score, status: Status.success() };
+    return score;
   }
 
-  normalizeScore(_state: CycleState, _pod: Pod, scores: NodeScore[]): Status {
+  normalizeScore(_state: CycleState, _pod: Pod, _nodes: readonly NodeInfo[], scores: number[]): Status {
     defaultNormalizeScore(MAX_NODE_SCORE, false, scores);
     return Status.success();
   }

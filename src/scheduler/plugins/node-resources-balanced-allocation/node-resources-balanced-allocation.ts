@@ -4,7 +4,7 @@
 import { MAX_NODE_SCORE, Status, type ClusterEvent, type CycleState, type NodeInfo, type PreScorePlugin, type ScorePlugin } from '../../framework/interfaces.ts';
 import { podRequests, type Resource } from '../../framework/resource.ts';
 import type { Pod } from '../../framework/v1.ts';
-import { resourceAmounts, type ResourceSpec } from '../node-resources-fit/resource-amounts.ts';
+import { allocatableAmount, requestedAmount, type ResourceSpec } from '../node-resources-fit/resource-amounts.ts';
 
 export const NODE_RESOURCES_BALANCED_ALLOCATION = 'NodeResourcesBalancedAllocation';
 const STATE_KEY = 'PreScore' + NODE_RESOURCES_BALANCED_ALLOCATION;
@@ -34,22 +34,37 @@ export class NodeResourcesBalancedAllocation implements PreScorePlugin, ScorePlu
     return Status.success();
   }
 
-  score(state: CycleState, pod: Pod, nodeInfo: NodeInfo): { score: number; status: Status } {
+  score(state: CycleState, pod: Pod, nodeInfo: NodeInfo): number {
     const req = state.read<Resource>(STATE_KEY) ?? podRequests(pod);
-    const fractions: number[] = [];
+    // One pass for the mean and one for the deviation, without an array per node.
+    let n = 0;
+    let sum = 0;
+    let first = 0;
+    let second = 0;
     for (const spec of this.resources) {
-      const { allocatable, requested } = resourceAmounts(nodeInfo, req, spec.name, true);
+      const allocatable = allocatableAmount(nodeInfo, spec.name);
       if (allocatable === 0) continue;
-      fractions.push(Math.min(1, requested / allocatable));
+      const f = Math.min(1, requestedAmount(nodeInfo, req, spec.name, true) / allocatable);
+      if (n === 0) first = f;
+      else if (n === 1) second = f;
+      sum += f;
+      n++;
     }
     let std = 0;
-    if (fractions.length === 2) {
-      std = Math.abs((fractions[0]! - fractions[1]!) / 2);
-    } else if (fractions.length > 2) {
-      const mean = fractions.reduce((a, b) => a + b, 0) / fractions.length;
-      std = Math.sqrt(fractions.reduce((a, f) => a + (f - mean) * (f - mean), 0) / fractions.length);
+    if (n === 2) {
+      std = Math.abs((first - second) / 2);
+    } else if (n > 2) {
+      const mean = sum / n;
+      let sq = 0;
+      for (const spec of this.resources) {
+        const allocatable = allocatableAmount(nodeInfo, spec.name);
+        if (allocatable === 0) continue;
+        const f = Math.min(1, requestedAmount(nodeInfo, req, spec.name, true) / allocatable);
+        sq += (f - mean) * (f - mean);
+      }
+      std = Math.sqrt(sq / n);
     }
-    return { score: Math.trunc((1 - std) * MAX_NODE_SCORE), status: Status.success() };
+    return Math.trunc((1 - std) * MAX_NODE_SCORE);
   }
 
   eventsToRegister(): ClusterEvent[] {

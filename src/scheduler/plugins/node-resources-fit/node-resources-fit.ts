@@ -15,7 +15,7 @@ import {
 } from '../../framework/interfaces.ts';
 import { podRequests, type Resource } from '../../framework/resource.ts';
 import type { Pod } from '../../framework/v1.ts';
-import { resourceAmounts, type ResourceSpec } from './resource-amounts.ts';
+import { allocatableAmount, requestedAmount, type ResourceSpec } from './resource-amounts.ts';
 
 export const NODE_RESOURCES_FIT = 'NodeResourcesFit';
 const STATE_KEY = 'PreFilter' + NODE_RESOURCES_FIT;
@@ -42,19 +42,36 @@ export interface InsufficientResource {
   capacity: number;
 }
 
-/** Upstream fitsRequest: every resource the pod asks for, plus room for one more pod. */
-export function fitsRequest(req: Resource, nodeInfo: NodeInfo, ignored?: Set<string>, ignoredGroups?: string[]): InsufficientResource[] {
-  const out: InsufficientResource[] = [];
+const NOTHING_INSUFFICIENT: readonly InsufficientResource[] = Object.freeze([]);
+
+/**
+ * Upstream fitsRequest: every resource the pod asks for, plus room for one more pod.
+ * Allocates nothing when the pod fits (it runs for hundreds of nodes per pod).
+ */
+export function fitsRequest(req: Resource, nodeInfo: NodeInfo, ignored?: Set<string>, ignoredGroups?: string[]): readonly InsufficientResource[] {
   const alloc = nodeInfo.allocatable;
   const used = nodeInfo.requested;
   const allowedPods = alloc.allowedPodNumber;
-  if (nodeInfo.pods.length + 1 > allowedPods) {
+  const podsFit = nodeInfo.pods.length + 1 <= allowedPods;
+  let asksScalar = false;
+  for (const k in req.scalar) if (req.scalar[k] !== 0) asksScalar = true;
+  const asksNothing = req.milliCPU === 0 && req.memory === 0 && req.ephemeralStorage === 0 && !asksScalar;
+  if (
+    podsFit &&
+    (asksNothing ||
+      (!asksScalar &&
+        !(req.milliCPU > 0 && req.milliCPU > alloc.milliCPU - used.milliCPU) &&
+        !(req.memory > 0 && req.memory > alloc.memory - used.memory) &&
+        !(req.ephemeralStorage > 0 && req.ephemeralStorage > alloc.ephemeralStorage - used.ephemeralStorage)))
+  ) {
+    return NOTHING_INSUFFICIENT;
+  }
+  const out: InsufficientResource[] = [];
+  if (!podsFit) {
     out.push({ resourceName: 'pods', reason: 'Too many pods', requested: 1, used: nodeInfo.pods.length, capacity: allowedPods });
   }
+  if (asksNothing) return out;
   const scalarNames = Object.keys(req.scalar);
-  if (req.milliCPU === 0 && req.memory === 0 && req.ephemeralStorage === 0 && scalarNames.every((k) => req.scalar[k] === 0)) {
-    return out;
-  }
   if (req.milliCPU > 0 && req.milliCPU > alloc.milliCPU - used.milliCPU) {
     out.push({ resourceName: 'cpu', reason: 'Insufficient cpu', requested: req.milliCPU, used: used.milliCPU, capacity: alloc.milliCPU });
   }
@@ -128,18 +145,18 @@ export class NodeResourcesFit implements PreFilterPlugin, FilterPlugin, PreScore
     return Status.success();
   }
 
-  score(state: CycleState, pod: Pod, nodeInfo: NodeInfo): { score: number; status: Status } {
+  score(state: CycleState, pod: Pod, nodeInfo: NodeInfo): number {
     const podReq = state.read<Resource>(SCORE_STATE_KEY) ?? podRequests(pod, true);
     const scoreOf = this.strategy === 'LeastAllocated' ? leastRequestedScore : mostRequestedScore;
     let total = 0;
     let weightSum = 0;
     for (const spec of this.resources) {
-      const { allocatable, requested } = resourceAmounts(nodeInfo, podReq, spec.name, false);
+      const allocatable = allocatableAmount(nodeInfo, spec.name);
       if (allocatable === 0) continue;
-      total += scoreOf(requested, allocatable) * spec.weight;
+      total += scoreOf(requestedAmount(nodeInfo, podReq, spec.name, false), allocatable) * spec.weight;
       weightSum += spec.weight;
     }
-    return { score: weightSum === 0 ? 0 : Math.trunc(total / weightSum), status: Status.success() };
+    return weightSum === 0 ? 0 : Math.trunc(total / weightSum);
   }
 
   eventsToRegister(): ClusterEvent[] {

@@ -12,7 +12,6 @@ import {
   type FilterPlugin,
   type Handle,
   type NodeInfo,
-  type NodeScore,
   type PreFilterExtensions,
   type PreFilterPlugin,
   type PreScorePlugin,
@@ -204,32 +203,32 @@ export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScor
     return Status.success();
   }
 
-  score(state: CycleState, _pod: Pod, nodeInfo: NodeInfo): { score: number; status: Status } {
+  score(state: CycleState, _pod: Pod, nodeInfo: NodeInfo): number {
     const st = state.read<{ constraints: Constraint[]; counts: Map<string, number>[]; weights: number[]; ignored: Set<string>; ns: string }>(PRE_SCORE_KEY);
-    if (!st || st.ignored.has(nodeInfo.name)) return { score: 0, status: Status.success() };
+    if (!st || st.ignored.has(nodeInfo.name)) return 0;
     let score = 0;
     st.constraints.forEach((c, i) => {
       const value = nodeInfo.node!.metadata.labels![c.topologyKey]!;
       const cnt = c.topologyKey === HOSTNAME ? countMatching(nodeInfo.pods, c.selector, st.ns) : (st.counts[i]!.get(value) ?? 0);
       score += cnt * st.weights[i]! + (c.maxSkew - 1) * st.weights[i]!;
     });
-    return { score: Math.round(score), status: Status.success() };
+    return Math.round(score);
   }
 
-  normalizeScore(state: CycleState, _pod: Pod, scores: NodeScore[]): Status {
+  normalizeScore(state: CycleState, _pod: Pod, nodes: readonly NodeInfo[], scores: number[]): Status {
     const st = state.read<{ ignored: Set<string> }>(PRE_SCORE_KEY);
     if (!st) return Status.success();
     let min = Infinity;
     let max = 0;
-    for (const s of scores) {
-      if (st.ignored.has(s.name)) continue;
-      min = Math.min(min, s.score);
-      max = Math.max(max, s.score);
+    for (let i = 0; i < scores.length; i++) {
+      if (st.ignored.has(nodes[i]!.name)) continue;
+      min = Math.min(min, scores[i]!);
+      max = Math.max(max, scores[i]!);
     }
-    for (const s of scores) {
-      if (st.ignored.has(s.name)) s.score = 0;
-      else if (max === 0) s.score = MAX_NODE_SCORE;
-      else s.score = Math.trunc((MAX_NODE_SCORE * (max + min - s.score)) / max);
+    for (let i = 0; i < scores.length; i++) {
+      if (st.ignored.has(nodes[i]!.name)) scores[i] = 0;
+      else if (max === 0) scores[i] = MAX_NODE_SCORE;
+      else scores[i] = Math.trunc((MAX_NODE_SCORE * (max + min - scores[i]!)) / max);
     }
     return Status.success();
   }

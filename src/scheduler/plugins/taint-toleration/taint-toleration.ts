@@ -9,7 +9,6 @@ import {
   type CycleState,
   type FilterPlugin,
   type NodeInfo,
-  type NodeScore,
   type PreScorePlugin,
   type ScorePlugin,
 } from '../../framework/interfaces.ts';
@@ -38,16 +37,16 @@ export class TaintToleration implements FilterPlugin, PreScorePlugin, ScorePlugi
     return Status.success();
   }
 
-  score(state: CycleState, pod: Pod, nodeInfo: NodeInfo): { score: number; status: Status } {
+  score(state: CycleState, pod: Pod, nodeInfo: NodeInfo): number {
     const tolerations = state.read<Toleration[]>(STATE_KEY) ?? pod.spec.tolerations ?? [];
     let count = 0;
     for (const taint of nodeInfo.node?.spec?.taints ?? []) {
       if (taint.effect === 'PreferNoSchedule' && !tolerationsTolerateTaint(tolerations, taint)) count++;
     }
-    return { score: count, status: Status.success() };
+    return count;
   }
 
-  normalizeScore(_state: CycleState, _pod: Pod, scores: NodeScore[]): Status {
+  normalizeScore(_state: CycleState, _pod: Pod, _nodes: readonly NodeInfo[], scores: number[]): Status {
     defaultNormalizeScore(MAX_NODE_SCORE, true, scores);
     return Status.success();
   }

@@ -47,6 +47,21 @@ test('NodeResourcesFit rejects with Insufficient cpu / memory and Too many pods'
   assert.equal(fit.filter(new CycleState(), makePod('p', { cpu: '400m' }), nodeWith(makeNode('n', { cpu: '1' }), makePod('x', { cpu: '600m' }))).isSuccess(), true);
 });
 
+test('NodeResourcesFit: a pod asking nothing is refused only for the pod count; extended resources are checked', () => {
+  const fit = new NodeResourcesFit();
+  const full = nodeWith(makeNode('n', { pods: 1 }), makePod('x', { nodeName: 'n' }));
+  const nothing = makePod('p', { containers: [{ name: 'c' }] });
+  assert.deepEqual(fit.filter(new CycleState(), nothing, full).reasons, ['Too many pods']);
+  assert.ok(fit.filter(new CycleState(), nothing, nodeWith(makeNode('n'))).isSuccess());
+  const gpuNode = makeNode('g');
+  gpuNode.status!.allocatable = { ...gpuNode.status!.allocatable, 'example.com/gpu': '1' };
+  const wantsTwo = makePod('p', { containers: [{ name: 'c', resources: { requests: { cpu: '100m', 'example.com/gpu': '2' } } }] });
+  const wantsOne = makePod('p', { containers: [{ name: 'c', resources: { requests: { cpu: '100m', 'example.com/gpu': '1' } } }] });
+  assert.deepEqual(fit.filter(new CycleState(), wantsTwo, nodeWith(gpuNode)).reasons, ['Insufficient example.com/gpu']);
+  assert.ok(fit.filter(new CycleState(), wantsOne, nodeWith(gpuNode)).isSuccess());
+  assert.deepEqual(fit.filter(new CycleState(), wantsOne, nodeWith(makeNode('plain'))).reasons, ['Insufficient example.com/gpu']);
+});
+
 test('NodeResourcesFit LeastAllocated prefers the emptier node, MostAllocated the fuller one', () => {
   const empty = nodeWith(makeNode('a'));
   const busy = nodeWith(makeNode('b'), makePod('x', { cpu: '2', memory: '4Gi' }));
@@ -54,10 +69,10 @@ test('NodeResourcesFit LeastAllocated prefers the emptier node, MostAllocated th
   const least = new NodeResourcesFit();
   const most = new NodeResourcesFit({ scoringStrategy: { type: 'MostAllocated' } });
   const st = new CycleState();
-  assert.ok(least.score(st, pod, empty).score > least.score(st, pod, busy).score);
-  assert.ok(most.score(st, pod, empty).score < most.score(st, pod, busy).score);
+  assert.ok(least.score(st, pod, empty) > least.score(st, pod, busy));
+  assert.ok(most.score(st, pod, empty) < most.score(st, pod, busy));
   // (4000-1000)/4000*100 = 75 for cpu, (8Gi-1Gi)/8Gi*100 = 87 → (75+87)/2 = 81
-  assert.equal(least.score(st, pod, empty).score, 81);
+  assert.equal(least.score(st, pod, empty), 81);
 });
 
 test('TaintToleration: untolerated NoSchedule rejects with the taint in the reason; tolerations admit', () => {
@@ -72,9 +87,10 @@ test('TaintToleration: untolerated NoSchedule rejects with the taint in the reas
   assert.ok(tt.filter(new CycleState(), makePod('p'), prefer).isSuccess());
   const st = new CycleState();
   tt.preScore(st, makePod('p'));
-  const scores = [{ name: 'm', score: tt.score(st, makePod('p'), prefer).score }, { name: 'n', score: 0 }];
-  tt.normalizeScore(st, makePod('p'), scores);
-  assert.deepEqual(scores.map((s) => s.score), [0, 100]);
+  const plain = nodeWith(makeNode('n'));
+  const scores = [tt.score(st, makePod('p'), prefer), tt.score(st, makePod('p'), plain)];
+  tt.normalizeScore(st, makePod('p'), [prefer, plain], scores);
+  assert.deepEqual(scores, [0, 100]);
 });
 
 test('NodeAffinity: nodeSelector, operators In/NotIn/Exists/DoesNotExist/Gt/Lt and matchFields', () => {
