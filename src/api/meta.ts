@@ -12,9 +12,18 @@ export interface KubeObject {
   [key: string]: unknown;
 }
 
+let lastSecond = NaN;
+let lastText = '';
+
 /** RFC 3339 with second precision, as Kubernetes' metav1.Time serializes. */
-export function nowRfc3339(date: Date = new Date()): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+export function nowRfc3339(date?: Date): string {
+  // Formatted once per second: every write stamps a time (managedFields, creationTimestamp).
+  const second = Math.floor((date ? date.getTime() : Date.now()) / 1000);
+  if (second === lastSecond) return lastText;
+  const iso = new Date(second * 1000).toISOString(); // ends in ".000Z"
+  lastSecond = second;
+  lastText = iso.slice(0, -5) + 'Z';
+  return lastText;
 }
 
 /** RFC 3339 with microseconds, as metav1.MicroTime serializes. */

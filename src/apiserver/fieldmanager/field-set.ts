@@ -170,14 +170,7 @@ export class FieldSet {
   /** The fieldsV1 JSON form: `{"f:spec":{"f:replicas":{}}}`; `.` marks a member that has children. */
   toFieldsV1(): Record<string, unknown> {
     const out: Record<string, unknown> = {};
-    if (!this.children) return out;
-    for (const k of sortedKeys(this.children)) {
-      const c = this.children.get(k)!;
-      const inner = c.toFieldsV1();
-      const hasChildren = Object.keys(inner).length > 0;
-      if (!c.member && !hasChildren) continue;
-      out[k] = c.member && hasChildren ? { '.': {}, ...inner } : inner;
-    }
+    writeFieldsV1(this, out);
     return out;
   }
 
@@ -192,6 +185,30 @@ export class FieldSet {
     for (const p of paths) s.insert(p);
     return s;
   }
+}
+
+/** Writes the members below `n` into `out` (keys sorted); false when there are none. */
+function writeFieldsV1(n: FieldSet, out: Record<string, unknown>): boolean {
+  const children = n.children;
+  if (!children) return false;
+  let wrote = false;
+  for (const k of sortedKeys(children)) {
+    const c = children.get(k)!;
+    if (!c.children) {
+      if (!c.member) continue;
+      out[k] = {};
+    } else if (c.member) {
+      // `.` comes first, as in upstream's sorted output; dropped again when nothing follows it.
+      const inner: Record<string, unknown> = { '.': {} };
+      out[k] = writeFieldsV1(c, inner) ? inner : {};
+    } else {
+      const inner: Record<string, unknown> = {};
+      if (!writeFieldsV1(c, inner)) continue;
+      out[k] = inner;
+    }
+    wrote = true;
+  }
+  return wrote;
 }
 
 function readFieldsV1(json: unknown, node: FieldSet, isRoot: boolean): void {
@@ -239,12 +256,29 @@ export function keyElement(fields: Record<string, unknown>): string {
   return 'k:' + JSON.stringify(sorted);
 }
 
-const KIND_ORDER: Record<string, number> = { 'f:': 0, 'k:': 1, 'v:': 2, 'i:': 3 };
+/** Path element kinds in upstream's order: fields, keys, values, indexes (by the prefix's first letter). */
+function kindRank(k: string): number {
+  if (k.charCodeAt(1) !== 58 /* ':' */) return 9;
+  switch (k.charCodeAt(0)) {
+    case 102: // f
+      return 0;
+    case 107: // k
+      return 1;
+    case 118: // v
+      return 2;
+    case 105: // i
+      return 3;
+    default:
+      return 9;
+  }
+}
 
 function sortedKeys(m: Map<string, FieldSet>): string[] {
-  return [...m.keys()].sort((a, b) => {
-    const ka = KIND_ORDER[a.slice(0, 2)] ?? 9;
-    const kb = KIND_ORDER[b.slice(0, 2)] ?? 9;
+  const keys = [...m.keys()];
+  if (keys.length < 2) return keys;
+  return keys.sort((a, b) => {
+    const ka = kindRank(a);
+    const kb = kindRank(b);
     if (ka !== kb) return ka - kb;
     return a < b ? -1 : a > b ? 1 : 0;
   });
