@@ -39,9 +39,11 @@ export class TooOldResourceVersion extends Error {
 }
 
 type Decode = (kv: KeyValue) => any;
+/** The JSON of a stored value as decoded, when known without serializing (see object-codec). */
+type KnownJson = (kv: KeyValue) => string | undefined;
 
-export function makeEntry(key: string, obj: any, rev: number): CacheEntry {
-  let json: string | undefined;
+export function makeEntry(key: string, obj: any, rev: number, knownJson?: string): CacheEntry {
+  let json = knownJson;
   return {
     key,
     namespace: obj?.metadata?.namespace ?? '',
@@ -70,6 +72,7 @@ export class WatchCache {
     private readonly prefix: string,
     private readonly decode: Decode,
     private readonly windowSize = 10_000,
+    private readonly knownJson?: KnownJson,
   ) {}
 
   ready(): Promise<void> {
@@ -133,7 +136,8 @@ export class WatchCache {
       const rev = ev.kv.modRevision;
       if (rev <= this.rev) continue;
       if (ev.type === 'PUT') {
-        const entry = makeEntry(ev.kv.key, this.decode(ev.kv), rev);
+        const json = this.knownJson?.(ev.kv);
+        const entry = json !== undefined ? makeEntry(ev.kv.key, JSON.parse(json), rev, json) : makeEntry(ev.kv.key, this.decode(ev.kv), rev);
         const prev = this.put(entry);
         out.push({ type: prev ? 'MODIFIED' : 'ADDED', entry, prev, rev });
       } else {

@@ -10,6 +10,7 @@ import { encodeUnknown, PROTOBUF_CONTENT_TYPE } from '../../api/protobuf/unknown
 import { findKind } from '../../api/schema/registry.ts';
 import { groupVersion } from '../../api/strategy.ts';
 import type { CacheEntry } from '../watch-cache.ts';
+import { takeWrittenJson } from '../registry/object-codec.ts';
 
 export async function handleGet(r: ApiRequest): Promise<void> {
   const obj = await r.store.get(r.info.namespace, r.info.name, r.query.get('resourceVersion') ?? undefined);
@@ -26,7 +27,7 @@ export function writeObject(r: ApiRequest, code: number, obj: any): void {
   } else if (n.protobuf) {
     writeProtobuf(r, code, obj);
   } else {
-    writeJson(r.res, code, obj);
+    writeJson(r.res, code, takeWrittenJson(obj) ?? obj);
   }
 }
 

@@ -25,7 +25,7 @@ import { validateAgainstSchema, dropUnknownFields, unknownFieldMessage, strictDe
 import { validateObjectMeta, validateObjectMetaUpdate } from '../../api/validation/object-meta.ts';
 import { nameIsDNSSubdomain } from '../../api/validation/names.ts';
 import { WatchCache, type CacheEntry } from '../watch-cache.ts';
-import { decodeFromStore, encodeForStore } from './object-codec.ts';
+import { decodeFromStore, encodeForStore, noteWritten, storedJsonWithResourceVersion } from './object-codec.ts';
 import { storageKey, storagePrefix } from '../resource-registry.ts';
 import type { RequestContext } from './context.ts';
 import { storageViewFor } from './storage-view.ts';
@@ -106,7 +106,7 @@ export class GenericStore {
     this.fieldManager = new FieldManager(schemaForType(def.typeName), groupVersion(def), def.subresources.includes('status'));
     // Shared storage with a conversion, TTLs: see def.storage.
     this.store = storageViewFor(def, store);
-    this.cache = new WatchCache(this.store, storagePrefix(def), decodeFromStore);
+    this.cache = new WatchCache(this.store, storagePrefix(def), decodeFromStore, undefined, (kv) => storedJsonWithResourceVersion(kv.value, String(kv.modRevision)));
   }
 
   key(namespace: string, name: string): string {
@@ -267,8 +267,10 @@ export class GenericStore {
       return obj;
     }
     try {
-      const kv = await this.store.create(this.key(meta.namespace ?? '', meta.name), encodeForStore(obj));
+      const value = encodeForStore(obj);
+      const kv = await this.store.create(this.key(meta.namespace ?? '', meta.name), value);
       meta.resourceVersion = String(kv.modRevision);
+      noteWritten(obj, value, meta.resourceVersion);
       return obj;
     } catch (e) {
       this.hooks.createAborted?.(obj);
@@ -397,8 +399,10 @@ export class GenericStore {
         continue;
       }
       try {
-        const written = await this.store.update(key, encodeForStore(next), kv.modRevision);
+        const value = encodeForStore(next);
+        const written = await this.store.update(key, value, kv.modRevision);
         next.metadata.resourceVersion = String(written.modRevision);
+        noteWritten(next, value, next.metadata.resourceVersion);
         return { obj: next, created: false };
       } catch (e) {
         if (isStoreError(e, 'Conflict')) {
