@@ -34,6 +34,8 @@ import { configFromParts } from '../src/client/kubeconfig.ts';
 import { RestClient } from '../src/client/rest-client.ts';
 import { resources } from '../src/client/resources.ts';
 import { Scheduler } from '../src/scheduler/scheduler.ts';
+import { SchedulerCore } from '../src/scheduler/scheduler-core.ts';
+import { buildNode } from '../src/sim/node-template.ts';
 import { Limiter } from '../src/sim/limiter.ts';
 import { SimNodes } from '../src/sim/sim-nodes.ts';
 
@@ -208,6 +210,36 @@ async function loadChild(url: string): Promise<void> {
 
 // ---- the benchmark ----
 
+/**
+ * The scheduling algorithm alone, for scale: SchedulerCore with the same nodes and pods in
+ * memory, bindings that succeed at once, no API server. What is left of each pod's time in
+ * the workloads below is the API round trips and the watch.
+ */
+async function algorithmAlone(nodes: number, pods: number): Promise<number> {
+  const core = new SchedulerCore({ registryDeps: { bind: async () => {}, bindVolumes: async () => {} } });
+  for (let i = 0; i < nodes; i++) {
+    const node = buildNode(`node-${i}`, i, {}, '10.128.0.0/9') as unknown as Parameters<SchedulerCore['onNodeAdd']>[0];
+    node.metadata.uid = `node-uid-${i}`;
+    core.onNodeAdd(node);
+  }
+  core.queue.run();
+  for (let i = 0; i < pods; i++) {
+    const pod = podTemplate('default', 'sched-1', `alone-${i}`) as unknown as Parameters<SchedulerCore['onPodAdd']>[0];
+    pod.metadata.uid = `pod-uid-${i}`;
+    pod.spec.schedulerName = 'default-scheduler';
+    core.onPodAdd(pod);
+  }
+  const t0 = performance.now();
+  for (let i = 0; i < pods; i++) {
+    const r = await core.runOnce();
+    if (!r || !('node' in r.outcome)) throw new Error(`algorithm alone: pod ${i} was not scheduled: ${JSON.stringify(r?.outcome)}`);
+    await r.binding;
+  }
+  const rate = pods / ((performance.now() - t0) / 1000);
+  core.queue.close();
+  return rate;
+}
+
 async function waitBound(scheduler: Scheduler, target: number, timeoutMs: number): Promise<number> {
   const deadline = performance.now() + timeoutMs;
   while (scheduler.metrics.bound < target) {
@@ -287,6 +319,9 @@ export async function main(): Promise<void> {
   const wanted = (process.env.BENCH_WORKLOADS ?? WORKLOADS.map((w) => w.key).join(',')).split(',').map((s) => s.trim());
   const results = new Map<string, number>();
   console.log(`scheduler bench: ${NODES} simulated nodes; pods created ${CREATE_CONCURRENCY} at a time`);
+  const alonePods = Math.round(10_000 * POD_SCALE);
+  const alone = await algorithmAlone(NODES, alonePods);
+  console.log(`scheduling algorithm alone (SchedulerCore in memory, no API): ${alonePods} pods onto ${NODES} nodes at ${alone.toFixed(0)} pods/s (${(1000 / alone).toFixed(3)} ms per pod)`);
   // SchedulingBasic last, so the closing line is its figure.
   for (const w of [...WORKLOADS.filter((x) => x.key !== 'basic'), WORKLOADS[0]!]) {
     if (!wanted.includes(w.key)) continue;

@@ -61,7 +61,7 @@ export interface Handle {
   snapshot(): NodeInfoLister;
   lookup: ClusterLookup;
   /** Pods nominated to a node (by preemption) and not yet bound. */
-  nominatedPodsForNode(nodeName: string): PodInfo[];
+  nominatedPodsForNode(nodeName: string): readonly PodInfo[];
   /** Runs all Filter plugins (plus PreFilter extensions) against a possibly changed node. */
   runFilterWithNominatedPods(state: CycleState, pod: Pod, nodeInfo: NodeInfo): Status;
   runPreFilterExtensionAddPod(state: CycleState, pod: Pod, added: PodInfo, nodeInfo: NodeInfo): Status;

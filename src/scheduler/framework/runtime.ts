@@ -67,7 +67,7 @@ export function numFeasibleNodesToFind(percentageOfNodesToScore: number | undefi
 export interface FrameworkDeps {
   snapshot: () => NodeInfoLister;
   lookup: ClusterLookup;
-  nominatedPodsForNode: (nodeName: string) => PodInfo[];
+  nominatedPodsForNode: (nodeName: string) => readonly PodInfo[];
   /** Global percentageOfNodesToScore (a profile's own value wins). */
   percentageOfNodesToScore?: number;
   random?: () => number;

@@ -54,6 +54,9 @@ function eventMatches(registered: ClusterEvent, ev: ClusterEvent): boolean {
   );
 }
 
+/** Shared answer for the usual case, asked once per node per pod. */
+const NO_PODS: readonly PodInfo[] = Object.freeze([]);
+
 export class SchedulingQueue {
   private readonly activeQ = new KeyedHeap<QueuedPodInfo>((p) => p.key, queueSortLess);
   private readonly backoffQ: KeyedHeap<QueuedPodInfo>;
@@ -309,8 +312,8 @@ export class SchedulingQueue {
     else this.nominatedByNode.delete(node);
   }
 
-  nominatedPodsForNode(nodeName: string): PodInfo[] {
-    return this.nominatedByNode.get(nodeName) ?? [];
+  nominatedPodsForNode(nodeName: string): readonly PodInfo[] {
+    return this.nominatedByNode.get(nodeName) ?? NO_PODS;
   }
 
   // ---- introspection (tests, metrics) ----
