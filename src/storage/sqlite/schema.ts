@@ -55,3 +55,17 @@ export function openDatabase(path: string): Database.Database {
     throw new StoreError('Corrupt', `SQLite store ${path} cannot be opened: ${(err as Error).message}`);
   }
 }
+
+/** A second connection to a database openDatabase() has set up: the writer thread's. */
+export function openWriterConnection(path: string): Database.Database {
+  const db = new Database(path);
+  try {
+    // journal_mode = WAL is stored in the file; synchronous and busy_timeout are per connection.
+    db.pragma('synchronous = FULL');
+    db.pragma('busy_timeout = 5000');
+    return db;
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}

@@ -1,4 +1,6 @@
 // The SQLite backend: a kine-style revision log with group commit and in-process watches.
+// Writes go to a writer (for a file, a worker thread with its own connection, so commits do
+// not block the event loop; for ':memory:', this thread); reads use this thread's connection.
 import type Database from 'better-sqlite3';
 import {
   StoreError,
@@ -15,7 +17,12 @@ import { checkKey, checkPrefix, checkTtl, checkValue, prefixEnd } from '../valid
 import { Watchers } from '../watchers.ts';
 import { startCompactor, type Compactor, type CompactorOptions } from '../compactor.ts';
 import { openDatabase } from './schema.ts';
-import { RevisionLog, rowCreateRevision, rowToEvent, rowToKeyValue, type LogRow } from './log.ts';
+import { RevisionLog, rowToKeyValue, type LogRow } from './log.ts';
+import type { Outcome, WriteOp } from './log-writer.ts';
+import { toStoreError } from './sqlite-errors.ts';
+import type { Writer } from './writer.ts';
+import { InThreadWriter } from './in-thread-writer.ts';
+import { WorkerWriter } from './worker-writer.ts';
 
 export interface SqliteStoreOptions {
   /** File path, or ':memory:'. */
@@ -25,11 +32,6 @@ export interface SqliteStoreOptions {
   /** Periodic compaction; false turns it off (compact() still works). */
   compaction?: CompactorOptions | false;
 }
-
-type WriteOp =
-  | { kind: 'create'; key: string; value: Buffer; ttlSeconds?: number }
-  | { kind: 'update'; key: string; value: Buffer; expected: number; ttlSeconds?: number }
-  | { kind: 'delete'; key: string; expected?: number };
 
 interface PendingWrite {
   op: WriteOp;
@@ -43,11 +45,18 @@ const COMPACT_CHUNK = 10_000;
 export class SqliteStore implements Store {
   private readonly log: RevisionLog;
   private readonly watchers: Watchers;
+  private readonly writer: Writer;
   private revision: number;
   private compacted: number;
   private queue: PendingWrite[] = [];
   private flushScheduled = false;
+  /** The batch the writer is committing; the next one waits for it (pipelining, not overlap). */
+  private inFlight?: Promise<void>;
+  /** Set when close() is called: no write is accepted after that. */
+  private closing?: Promise<void>;
   private closed = false;
+  /** Set when the writer died: every later write fails with it. */
+  private writerFailure?: StoreError;
   private readonly sweepTimer: NodeJS.Timeout;
   private compactor?: Compactor;
 
@@ -55,6 +64,9 @@ export class SqliteStore implements Store {
     this.log = new RevisionLog(db);
     this.revision = this.log.lastRevision();
     this.compacted = this.log.getMeta(COMPACT_META_KEY) ?? 0;
+    this.writer = path === ':memory:' || path === ''
+      ? new InThreadWriter(db, path)
+      : new WorkerWriter(db, path, (err) => this.writerDied(err));
     this.watchers = new Watchers(
       (prefix, after, upTo) => this.log.replay(prefix, prefixEnd(prefix), after, upTo),
       () => this.revision,
@@ -139,123 +151,108 @@ export class SqliteStore implements Store {
   }
 
   async compact(revision: number): Promise<void> {
-    this.checkOpen();
+    this.checkWritable();
     const target = Math.min(revision, this.revision);
     if (target <= this.compacted) return;
     const from = this.compacted;
     // Record first: from now on no read may start at or before `target`.
     this.compacted = target;
-    this.write(() => this.log.setMeta(COMPACT_META_KEY, target));
-    for (let lo = from; lo < target && !this.closed; lo += COMPACT_CHUNK) {
-      const hi = Math.min(lo + COMPACT_CHUNK, target);
-      this.write(() => this.log.compactRange(lo, hi, target));
-      // Let other work run between chunks of a large compaction.
+    await this.writer.setMeta(COMPACT_META_KEY, target);
+    for (let lo = from; lo < target && !this.closing; lo += COMPACT_CHUNK) {
+      // The writer interleaves chunks with write batches, so a large compaction does not stall writes.
+      await this.writer.compactRange(lo, Math.min(lo + COMPACT_CHUNK, target), target);
       await new Promise((resolve) => setImmediate(resolve));
     }
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
+  /** Commits what is queued and in flight, then closes the writer and the connections. */
+  close(): Promise<void> {
+    this.closing ??= this.shutDown();
+    return this.closing;
+  }
+
+  private async shutDown(): Promise<void> {
     clearInterval(this.sweepTimer);
     this.compactor?.stop();
-    if (this.queue.length > 0) this.flush();
+    while (this.inFlight || this.queue.length > 0) {
+      if (!this.inFlight) this.flush();
+      await this.inFlight;
+    }
     this.closed = true;
     this.watchers.failAll(new StoreError('Unavailable', `SQLite store ${this.path} was closed`));
+    await this.writer.close();
     this.db.close();
   }
 
   private enqueue(op: WriteOp): Promise<KeyValue> {
-    if (this.closed) return Promise.reject(this.closedError());
+    if (this.closing) return Promise.reject(this.closedError());
+    if (this.writerFailure) return Promise.reject(this.writerFailure);
     return new Promise<KeyValue>((resolve, reject) => {
       this.queue.push({ op, resolve, reject });
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(() => this.flush());
-      }
+      if (!this.inFlight) this.scheduleFlush();
     });
   }
 
-  /** Group commit: every write queued since the last flush goes in one transaction. */
+  /**
+   * The next batch goes after the current turn of the event loop, so it takes every write
+   * made in that turn (for an answered batch: also those its resolved writers make at once).
+   */
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  /**
+   * Group commit: every write queued since the last batch goes in one transaction. While a
+   * batch is with the writer, new writes queue; its answer sends the next batch.
+   */
   private flush(): void {
     this.flushScheduled = false;
+    if (this.inFlight || this.queue.length === 0) return;
     const batch = this.queue;
     this.queue = [];
-    if (batch.length === 0) return;
-    if (this.closed) {
-      for (const w of batch) w.reject(this.closedError());
-      return;
-    }
-    const outcomes: ({ ok: true; kv: KeyValue } | { ok: false; err: unknown })[] = [];
-    const events: StoreEvent[] = [];
-    const now = Date.now();
-    try {
-      this.db.transaction(() => {
-        for (const w of batch) {
-          try {
-            const { kv, event } = this.apply(w.op, now);
-            outcomes.push({ ok: true, kv });
-            events.push(event);
-          } catch (err) {
-            outcomes.push({ ok: false, err: toStoreError(err, this.path) });
-          }
-        }
-      })();
-    } catch (err) {
-      const failure = toStoreError(err, this.path);
-      for (const w of batch) w.reject(failure);
-      return;
-    }
-    if (events.length > 0) this.revision = events[events.length - 1].kv.modRevision;
-    this.watchers.publish(events);
-    batch.forEach((w, i) => {
-      const outcome = outcomes[i];
-      if (outcome.ok) w.resolve(outcome.kv);
-      else w.reject(outcome.err);
+    this.inFlight = this.commit(batch).finally(() => {
+      this.inFlight = undefined;
+      if (this.queue.length > 0) this.scheduleFlush();
     });
   }
 
-  /** Checks one write against the key's newest row and appends it. Runs inside the batch transaction. */
-  private apply(op: WriteOp, now: number): { kv: KeyValue; event: StoreEvent } {
-    const latest = this.log.latest(op.key);
-    const live = latest && !latest.deleted ? latest : undefined;
-    if (op.kind === 'create') {
-      if (live) throw new StoreError('KeyExists', `key ${op.key} already exists`, { current: rowToKeyValue(live) });
-      const rev = this.log.append({
-        name: op.key, created: 1, deleted: 0, createRevision: 0, prevRevision: latest?.id ?? 0,
-        lease: op.ttlSeconds ?? 0, expiresAt: expiry(now, op.ttlSeconds), value: op.value, oldValue: null,
-      });
-      const kv = withTtl({ key: op.key, value: op.value, createRevision: rev, modRevision: rev }, op.ttlSeconds);
-      return { kv, event: { type: 'PUT', kv } };
+  private async commit(batch: PendingWrite[]): Promise<void> {
+    let outcomes: Outcome[];
+    try {
+      outcomes = await this.writer.writeBatch(batch.map((w) => w.op));
+    } catch (err) {
+      for (const w of batch) w.reject(err);
+      return;
     }
-    if (!live) throw new StoreError('NotFound', `key ${op.key} not found`);
-    if (op.expected !== undefined && live.id !== op.expected) {
-      throw new StoreError(
-        'Conflict',
-        `key ${op.key} was modified at revision ${live.id}, not at the expected revision ${op.expected}`,
-        { current: rowToKeyValue(live) },
-      );
-    }
-    const createRevision = rowCreateRevision(live);
-    const prevKv: KeyValue = { key: op.key, value: live.value, createRevision, modRevision: live.id };
-    if (live.lease > 0) prevKv.ttlSeconds = live.lease;
-    if (op.kind === 'update') {
-      const rev = this.log.append({
-        name: op.key, created: 0, deleted: 0, createRevision, prevRevision: live.id,
-        lease: op.ttlSeconds ?? 0, expiresAt: expiry(now, op.ttlSeconds), value: op.value, oldValue: live.value,
-      });
-      const kv = withTtl({ key: op.key, value: op.value, createRevision, modRevision: rev }, op.ttlSeconds);
-      return { kv, event: { type: 'PUT', kv, prevKv } };
-    }
-    const rev = this.log.append({
-      name: op.key, created: 0, deleted: 1, createRevision, prevRevision: live.id,
-      lease: 0, expiresAt: null, value: Buffer.alloc(0), oldValue: live.value,
+    const events: StoreEvent[] = [];
+    const results = batch.map((w, i) => {
+      const outcome = outcomes[i];
+      if (!outcome.ok) return new StoreError(outcome.code, outcome.message, { current: outcome.current });
+      const { kv, event } = committed(w.op, outcome);
+      events.push(event);
+      return kv;
     });
-    const kv: KeyValue = { key: op.key, value: live.value, createRevision, modRevision: rev };
-    return { kv, event: { type: 'DELETE', kv, prevKv } };
+    if (events.length > 0) this.revision = events[events.length - 1].kv.modRevision;
+    // Watchers are handed the events before any write of the batch is acknowledged.
+    this.watchers.publish(events);
+    batch.forEach((w, i) => {
+      const result = results[i];
+      if (result instanceof StoreError) w.reject(result);
+      else w.resolve(result);
+    });
+  }
+
+  private writerDied(err: StoreError): void {
+    this.writerFailure = err;
+    for (const w of this.queue.splice(0)) w.reject(err);
+    // A batch that was with the writer may have committed unseen: end every watch rather than leave a gap.
+    this.watchers.failAll(err);
   }
 
   private sweepExpired(): void {
-    if (this.closed) return;
+    if (this.closing || this.writerFailure) return;
     let expired: LogRow[];
     try {
       expired = this.log.expired(Date.now());
@@ -282,6 +279,11 @@ export class SqliteStore implements Store {
     if (this.closed) throw this.closedError();
   }
 
+  private checkWritable(): void {
+    if (this.closing) throw this.closedError();
+    if (this.writerFailure) throw this.writerFailure;
+  }
+
   private closedError(): StoreError {
     return new StoreError('Unavailable', `SQLite store ${this.path} is closed`);
   }
@@ -293,34 +295,32 @@ export class SqliteStore implements Store {
       throw toStoreError(err, this.path);
     }
   }
-
-  private write(fn: () => void): void {
-    try {
-      this.db.transaction(fn)();
-    } catch (err) {
-      throw toStoreError(err, this.path);
-    }
-  }
 }
 
-function expiry(now: number, ttlSeconds: number | undefined): number | null {
-  return ttlSeconds ? now + ttlSeconds * 1000 : null;
+/** The key as written and the event watchers get, from a write and the writer's outcome. */
+function committed(op: WriteOp, outcome: Outcome & { ok: true }): { kv: KeyValue; event: StoreEvent } {
+  const { modRevision, createRevision, prev } = outcome;
+  if (op.kind === 'delete') {
+    const kv: KeyValue = { key: op.key, value: prev!.value, createRevision, modRevision };
+    return { kv, event: { type: 'DELETE', kv, prevKv: prev! } };
+  }
+  const kv: KeyValue = { key: op.key, value: op.value, createRevision, modRevision };
+  if (op.ttlSeconds) kv.ttlSeconds = op.ttlSeconds;
+  return { kv, event: prev ? { type: 'PUT', kv, prevKv: prev } : { type: 'PUT', kv } };
 }
 
-function withTtl(kv: KeyValue, ttlSeconds: number | undefined): KeyValue {
-  if (ttlSeconds) kv.ttlSeconds = ttlSeconds;
-  return kv;
+/** Test hook: resolves once a file-backed store's writes go to its writer thread. */
+export function writerThreadStarted(store: SqliteStore): Promise<void> {
+  return writerThreadOf(store).threadStarted();
 }
 
-function toStoreError(err: unknown, path: string): StoreError {
-  if (err instanceof StoreError) return err;
-  const e = err as { code?: string; message?: string };
-  const code = e.code ?? '';
-  if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB') {
-    return new StoreError('Corrupt', `SQLite store ${path} is corrupt: ${e.message}`);
-  }
-  if (code.startsWith('SQLITE_CONSTRAINT')) {
-    return new StoreError('Conflict', `concurrent write rejected by the database: ${e.message}`);
-  }
-  return new StoreError('Unavailable', `SQLite store ${path} failed: ${e.message ?? String(err)}`);
+/** Test hook: kills a file-backed store's writer thread, as a crash would. */
+export function killWriterThread(store: SqliteStore): Promise<number> {
+  return writerThreadOf(store).kill();
+}
+
+function writerThreadOf(store: SqliteStore): WorkerWriter {
+  const writer = (store as unknown as { writer: Writer }).writer;
+  if (!(writer instanceof WorkerWriter)) throw new Error(`this store has no writer thread`);
+  return writer;
 }
