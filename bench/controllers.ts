@@ -16,8 +16,11 @@
 // process, every controller on, no leader election).
 //
 // Environment: BENCH_REPLICAS (default 10000), BENCH_NODES (default 500), BENCH_ROLLING=0 to
-// skip the rolling update, BENCH_CONTROLLERS (`--controllers`, default `*`). The last line is
-// the scale-up figure against the baseline.
+// skip the rolling update, BENCH_CONTROLLERS (`--controllers`, default `*`), BENCH_BASELINE=0 to
+// skip the bare-pod baseline (quick runs only: no ratio is printed), BENCH_CHILD_NODE_ARGS (node
+// flags for the child processes, e.g. `--cpu-prof`), BENCH_PROGRESS (seconds between status
+// lines while a phase runs). The last line is the scale-up figure
+// against the baseline.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -37,6 +40,9 @@ import { Limiter } from '../src/sim/limiter.ts';
 const REPLICAS = Number(process.env.BENCH_REPLICAS ?? 10_000);
 const NODES = Number(process.env.BENCH_NODES ?? 500);
 const ROLLING = process.env.BENCH_ROLLING !== '0';
+const BASELINE = process.env.BENCH_BASELINE !== '0';
+/** BENCH_PROGRESS=<seconds>: print the deployment's status this often while waiting. */
+const PROGRESS_MS = Number(process.env.BENCH_PROGRESS ?? 0) * 1000;
 /** `--controllers` for the controller manager under test. */
 const CONTROLLERS = process.env.BENCH_CONTROLLERS ?? '*';
 const PHASE_TIMEOUT_MS = 900_000;
@@ -57,7 +63,9 @@ interface Child {
 }
 
 function startChild(args: string[]): Child {
-  const proc: ChildProcess = spawn(process.execPath, ['--import', 'tsx', new URL(import.meta.url).pathname, '--child', ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
+  // BENCH_CHILD_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the children.
+  const nodeArgs = (process.env.BENCH_CHILD_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const proc: ChildProcess = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', new URL(import.meta.url).pathname, '--child', ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = createInterface({ input: proc.stdout! });
   const first = new Promise<any>((resolve) => lines.once('line', (l) => resolve(JSON.parse(l))));
   const exited = new Promise<void>((r) => proc.once('exit', () => r()));
@@ -146,6 +154,25 @@ function runningPods(client: RestClient, namespace: string, count: number): { do
   return { done, stop: () => factory.stop() };
 }
 
+/** Counts the writes to the namespace's Deployments and ReplicaSets (status included), seen through watches. */
+function writeCounter(client: RestClient, namespace: string): { take(): string; stop(): Promise<void> } {
+  const factory = new SharedInformerFactory(client);
+  const counts = { deployments: 0, replicasets: 0 };
+  for (const kind of ['deployments', 'replicasets'] as const) {
+    const informer = factory.informerFor(resources[kind], { namespace });
+    informer.addEventHandler({ onUpdate: (o, n) => void (o.metadata?.resourceVersion !== n.metadata?.resourceVersion && counts[kind]++) });
+    informer.run();
+  }
+  return {
+    take: () => {
+      const line = `${counts.replicasets} ReplicaSet writes, ${counts.deployments} Deployment writes`;
+      counts.deployments = counts.replicasets = 0;
+      return line;
+    },
+    stop: () => factory.stop(),
+  };
+}
+
 async function baseline(): Promise<number> {
   const c = await startCluster();
   try {
@@ -186,20 +213,29 @@ async function deploymentPhases(): Promise<{ scaleUp: number; rolling?: number }
     };
     await c.client.create(resources.deployments, d, { namespace: ns });
     await waitComplete(c.client, ns, 'scale', 0, '1');
+    const writes = writeCounter(c.client, ns);
+    await new Promise((r) => setTimeout(r, 500));
+    writes.take();
 
     const t0 = performance.now();
     await c.client.patch(resources.deployments, 'scale', 'merge', { spec: { replicas: REPLICAS } }, { namespace: ns });
     const tUp = await waitComplete(c.client, ns, 'scale', REPLICAS, '1');
     const upSecs = (tUp - t0) / 1000;
     const scaleUp = REPLICAS / upSecs;
+    console.log(`  ${writes.take()}`);
     console.log(`scale-up: Deployment 0 → ${REPLICAS} replicas, all available in ${upSecs.toFixed(1)} s = ${scaleUp.toFixed(0)} pods/s`);
-    if (!ROLLING) return { scaleUp };
+    if (!ROLLING) {
+      await writes.stop();
+      return { scaleUp };
+    }
 
     const t1 = performance.now();
     await c.client.patch(resources.deployments, 'scale', 'strategic', { spec: { template: { spec: { containers: [{ name: 'app', image: 'app:2' }] } } } }, { namespace: ns });
     const tRoll = await waitComplete(c.client, ns, 'scale', REPLICAS, '2');
     const rollSecs = (tRoll - t1) / 1000;
     const rolling = REPLICAS / rollSecs;
+    console.log(`  ${writes.take()}`);
+    await writes.stop();
     console.log(`rolling update: ${REPLICAS} pods replaced (maxSurge 25%, maxUnavailable 25%) in ${rollSecs.toFixed(1)} s = ${rolling.toFixed(0)} pods/s`);
     return { scaleUp, rolling };
   } finally {
@@ -214,21 +250,26 @@ async function waitComplete(client: RestClient, ns: string, name: string, replic
   const deadline = t0 + PHASE_TIMEOUT_MS;
   let last = '';
   let allCreatedAt: number | undefined;
+  let lastProgress = t0;
   for (;;) {
     const d = await client.get<Deployment>(resources.deployments, name, { namespace: ns });
     const s = d.status ?? {};
+    const observed = (s.observedGeneration ?? 0) >= (d.metadata?.generation ?? 0) && d.metadata?.annotations?.['deployment.kubernetes.io/revision'] === revision;
     const complete =
-      (s.observedGeneration ?? 0) >= (d.metadata?.generation ?? 0) &&
-      d.metadata?.annotations?.['deployment.kubernetes.io/revision'] === revision &&
+      observed &&
       (s.updatedReplicas ?? 0) === replicas &&
       (s.replicas ?? 0) === replicas &&
       (s.availableReplicas ?? 0) === replicas;
-    if (allCreatedAt === undefined && replicas > 0 && (s.replicas ?? 0) === replicas && (s.updatedReplicas ?? 0) === replicas) {
+    if (allCreatedAt === undefined && replicas > 0 && observed && (s.replicas ?? 0) === replicas && (s.updatedReplicas ?? 0) === replicas) {
       allCreatedAt = performance.now();
       console.log(`  all ${replicas} pods of revision ${revision} exist after ${((allCreatedAt - t0) / 1000).toFixed(1)} s (${s.availableReplicas ?? 0} available)`);
     }
     if (complete) return performance.now();
     last = `replicas ${s.replicas ?? 0}, updated ${s.updatedReplicas ?? 0}, available ${s.availableReplicas ?? 0}`;
+    if (PROGRESS_MS > 0 && performance.now() - lastProgress >= PROGRESS_MS) {
+      lastProgress = performance.now();
+      console.log(`  ${((lastProgress - t0) / 1000).toFixed(0)} s: ${last}`);
+    }
     if (performance.now() > deadline) throw new Error(`deployment not complete within ${PHASE_TIMEOUT_MS / 1000} s (${last})`);
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -246,8 +287,9 @@ async function withTimeout<T>(p: Promise<T>, what: string): Promise<T> {
 
 export async function main(): Promise<void> {
   console.log(`controllers bench: ${REPLICAS} replicas on ${NODES} simulated nodes, --controllers '${CONTROLLERS}'`);
-  const base = await baseline();
+  const base = BASELINE ? await baseline() : undefined;
   const { scaleUp, rolling } = await deploymentPhases();
+  if (base === undefined) return;
   if (rolling !== undefined) console.log(`rolling update: ${rolling.toFixed(0)} pods/s (${(rolling / base).toFixed(2)} of the bare-pod baseline)`);
   console.log(`controllers: ${scaleUp.toFixed(0)} pods/s (${(scaleUp / base).toFixed(2)} of ${base.toFixed(0)} pods/s scheduling + running bare pods)`);
 }
