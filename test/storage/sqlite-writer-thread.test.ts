@@ -1,4 +1,5 @@
 // The SQLite store's writer: a worker thread for files, the main thread for ':memory:'.
+import Database from 'better-sqlite3';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -108,6 +109,34 @@ test('sqlite writer thread: writes made before the thread has started and after 
     assert.equal(await reopened.currentRevision(), revisions[19]);
   } finally {
     await reopened.close();
+  }
+});
+
+test('sqlite writer thread: a read does not see a write the thread has committed until it is acknowledged', async () => {
+  const { store, path } = await openWithThread();
+  const observer = new Database(path, { readonly: true });
+  try {
+    const p = '/registry/unacked/';
+    const first = await store.create(`${p}k`, v('1'));
+    const updating = store.update(`${p}k`, v('2'), first.modRevision);
+    const creating = store.create(`${p}new`, v('n'));
+    await nextTurn(); // the batch is with the thread
+    // Block this thread (so no answer can be handled) until the batch is in the file.
+    const committed = observer.prepare('SELECT COUNT(*) FROM kine WHERE name = ?').pluck();
+    const deadline = Date.now() + 10_000;
+    while (committed.get(`${p}new`) === 0 && Date.now() < deadline) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+    assert.equal(committed.get(`${p}new`), 1, 'the thread committed the batch');
+    const [got, count] = await Promise.all([store.get(`${p}k`), store.count(p)]);
+    assert.equal(got?.value.toString(), '1');
+    assert.equal(got?.modRevision, first.modRevision);
+    assert.equal(count, 1);
+    const updated = await updating;
+    await creating;
+    assert.equal((await store.get(`${p}k`))?.modRevision, updated.modRevision);
+    assert.equal(await store.count(p), 2);
+  } finally {
+    observer.close();
+    await store.close();
   }
 });
 

@@ -43,7 +43,7 @@ export class RevisionLog {
   private readonly setMetaStmt;
 
   constructor(readonly db: Database.Database) {
-    this.latestStmt = db.prepare('SELECT * FROM kine WHERE name = ? ORDER BY id DESC LIMIT 1');
+    this.latestStmt = db.prepare('SELECT * FROM kine WHERE name = @name AND id <= @rev ORDER BY id DESC LIMIT 1');
     this.insertStmt = db.prepare(
       `INSERT INTO kine (name, created, deleted, create_revision, prev_revision, lease, expires_at, value, old_value)
        VALUES (@name, @created, @deleted, @createRevision, @prevRevision, @lease, @expiresAt, @value, @oldValue)`,
@@ -58,8 +58,8 @@ export class RevisionLog {
     this.listAfterStmt = db.prepare(listSql('>'));
     this.countStmt = db.prepare(`
       SELECT COUNT(*) FROM kine AS k
-      WHERE k.name >= @lower AND k.name < @upper AND k.deleted = 0
-        AND k.id = (SELECT MAX(h.id) FROM kine AS h WHERE h.name = k.name)`).pluck();
+      WHERE k.name >= @lower AND k.name < @upper AND k.id <= @rev AND k.deleted = 0
+        AND k.id = (SELECT MAX(h.id) FROM kine AS h WHERE h.name = k.name AND h.id <= @rev)`).pluck();
     this.replayStmt = db.prepare(`
       SELECT * FROM kine WHERE id > @after AND id <= @upTo AND name >= @lower AND name < @upper
       ORDER BY id LIMIT ${REPLAY_PAGE}`);
@@ -81,8 +81,9 @@ export class RevisionLog {
     );
   }
 
-  latest(name: string): LogRow | undefined {
-    return this.latestStmt.get(name) as LogRow | undefined;
+  /** The key's newest row at `rev` (by default: at all), deletions included. */
+  latest(name: string, rev = Number.MAX_SAFE_INTEGER): LogRow | undefined {
+    return this.latestStmt.get({ name, rev }) as LogRow | undefined;
   }
 
   /** Appends a row and returns its id, the new revision. */
@@ -95,8 +96,8 @@ export class RevisionLog {
     return stmt.all({ lower, upper, rev, limit }) as LogRow[];
   }
 
-  count(lower: string, upper: string): number {
-    return this.countStmt.get({ lower, upper }) as number;
+  count(lower: string, upper: string, rev: number): number {
+    return this.countStmt.get({ lower, upper, rev }) as number;
   }
 
   /** Events for keys in [lower, upper) with revision in (after, upTo], one page, in order. */

@@ -97,7 +97,9 @@ export class SqliteStore implements Store {
   async get(key: string): Promise<KeyValue | undefined> {
     checkKey(key);
     this.checkOpen();
-    const row = this.read(() => this.log.latest(key));
+    // Reads stop at the acknowledged revision: the writer may have committed more already,
+    // but nothing newer than what watchers have been handed may be seen.
+    const row = this.read(() => this.log.latest(key, this.revision));
     return row && !row.deleted ? rowToKeyValue(row) : undefined;
   }
 
@@ -122,7 +124,7 @@ export class SqliteStore implements Store {
   async count(prefix: string): Promise<number> {
     checkPrefix(prefix);
     this.checkOpen();
-    return this.read(() => this.log.count(prefix, prefixEnd(prefix)));
+    return this.read(() => this.log.count(prefix, prefixEnd(prefix), this.revision));
   }
 
   async create(key: string, value: Buffer, opts: WriteOptions = {}): Promise<KeyValue> {
