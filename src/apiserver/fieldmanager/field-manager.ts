@@ -12,7 +12,8 @@ import { conflictError, type Conflict } from './conflict.ts';
 import { mergeApplied } from './merge.ts';
 import { pruneUnowned } from './prune.ts';
 import { toFieldSet } from './to-field-set.ts';
-import { MissingKeyError, isPlainObject } from './typed-value.ts';
+import { MissingKeyError, isGranular, isPlainObject } from './typed-value.ts';
+import { wholeFieldsV1 } from './whole-fields-v1.ts';
 import { capUpdateManagers, decodeManagedFields, encodeManagedFields, isResetRequest, managerIdentity, type ManagerEntry, type Managers } from './managed-fields.ts';
 import type { SchemaNode } from './type-schema.ts';
 
@@ -58,6 +59,7 @@ export class FieldManager {
     next.metadata ??= {};
     const meta = next.metadata;
     const sent = meta.managedFields;
+    if (old === undefined && !(Array.isArray(sent) && sent.length > 0 && !isResetRequest(sent)) && this.trackCreate(next, manager, subresource)) return;
     const live = old?.metadata?.managedFields;
     let managers: Managers;
     let base: unknown;
@@ -110,6 +112,33 @@ export class FieldManager {
       return;
     }
     setManagedFields(meta, managers);
+  }
+
+  /**
+   * trackUpdate for a create whose client sent no managedFields: the manager owns every field
+   * it set, written straight to fieldsV1. False when the object is not walked field by field
+   * (then the general path decides).
+   */
+  private trackCreate(next: any, manager: string, subresource: string): boolean {
+    const ignored = this.ignoredFields(subresource, undefined, next);
+    const after = withoutTopLevel(withoutManagedFields(next), ignored);
+    if (!isGranular(this.schema, after)) return false;
+    const fieldsV1 = wholeFieldsV1(after, this.schema, STRIPPED);
+    if (fieldsV1 === undefined) {
+      delete next.metadata.managedFields;
+      return true;
+    }
+    // The one entry encodeManagedFields would write, in its key order.
+    const entry: Record<string, unknown> = {};
+    if (manager) entry.manager = manager;
+    entry.operation = 'Update';
+    entry.apiVersion = this.apiVersion;
+    entry.time = nowRfc3339();
+    entry.fieldsType = 'FieldsV1';
+    entry.fieldsV1 = fieldsV1;
+    if (subresource) entry.subresource = subresource;
+    next.metadata.managedFields = [entry];
+    return true;
   }
 
   /**

@@ -273,15 +273,17 @@ function kindRank(k: string): number {
   }
 }
 
+/** Upstream's order of path elements: by kind (fields, keys, values, indexes), then by spelling. */
+export function comparePathElements(a: string, b: string): number {
+  const ka = kindRank(a);
+  const kb = kindRank(b);
+  if (ka !== kb) return ka - kb;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 function sortedKeys(m: Map<string, FieldSet>): string[] {
   const keys = [...m.keys()];
-  if (keys.length < 2) return keys;
-  return keys.sort((a, b) => {
-    const ka = kindRank(a);
-    const kb = kindRank(b);
-    if (ka !== kb) return ka - kb;
-    return a < b ? -1 : a > b ? 1 : 0;
-  });
+  return keys.length < 2 ? keys : keys.sort(comparePathElements);
 }
 
 /** A path as upstream prints it in conflict messages: `.spec.containers[name="c"].image`. */
