@@ -28,7 +28,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
-import type { Deployment } from '../src/api/types/apps-v1.ts';
+import type { Deployment, ReplicaSet } from '../src/api/types/apps-v1.ts';
 import type { Pod } from '../src/api/types/core-v1.ts';
 import { SharedInformerFactory } from '../src/client/cache/informer-factory.ts';
 import { configFromParts } from '../src/client/kubeconfig.ts';
@@ -268,7 +268,11 @@ async function waitComplete(client: RestClient, ns: string, name: string, replic
     last = `replicas ${s.replicas ?? 0}, updated ${s.updatedReplicas ?? 0}, available ${s.availableReplicas ?? 0}`;
     if (PROGRESS_MS > 0 && performance.now() - lastProgress >= PROGRESS_MS) {
       lastProgress = performance.now();
-      console.log(`  ${((lastProgress - t0) / 1000).toFixed(0)} s: ${last}`);
+      const rsList = await client.list<ReplicaSet>(resources.replicasets, { namespace: ns });
+      const perRS = rsList.items
+        .filter((rs) => (rs.spec?.replicas ?? 0) > 0 || (rs.status?.replicas ?? 0) > 0)
+        .map((rs) => `rev ${rs.metadata?.annotations?.['deployment.kubernetes.io/revision']}: ${rs.status?.replicas ?? 0}/${rs.spec?.replicas ?? 0} (${rs.status?.availableReplicas ?? 0} available)`);
+      console.log(`  ${((lastProgress - t0) / 1000).toFixed(0)} s: ${last}; ${perRS.join(', ')}`);
     }
     if (performance.now() > deadline) throw new Error(`deployment not complete within ${PHASE_TIMEOUT_MS / 1000} s (${last})`);
     await new Promise((r) => setTimeout(r, 100));
