@@ -12,6 +12,12 @@ export interface AffinityTerm {
   namespaceSelector: LabelMatcher | null;
   selector: LabelMatcher;
   topologyKey: string;
+  /**
+   * Names what the term matches (namespaces, selector with matchLabelKeys resolved), so
+   * counts of matching pods can be remembered; '' for a term with a namespaceSelector,
+   * whose answer changes with namespace labels.
+   */
+  key: string;
 }
 
 export interface WeightedAffinityTerm extends AffinityTerm {
@@ -54,11 +60,17 @@ function toTerm(pod: Pod, t: PodAffinityTerm): AffinityTerm {
   if (!t.namespaces?.length && t.namespaceSelector == null) namespaces.add(ns);
   let selector = compileSelector(t.labelSelector);
   if (t.labelSelector != null) selector = withLabelKeys(selector, pod.metadata.labels, t.matchLabelKeys, t.mismatchLabelKeys);
+  const labels = pod.metadata.labels ?? {};
+  const resolve = (keys: string[] | undefined) => (keys ?? []).map((k) => [k, labels[k] ?? null]);
   return {
     namespaces,
     namespaceSelector: t.namespaceSelector == null ? null : compileSelector(t.namespaceSelector),
     selector,
     topologyKey: t.topologyKey,
+    key:
+      t.namespaceSelector == null
+        ? JSON.stringify([[...namespaces].sort(), t.labelSelector ?? null, resolve(t.matchLabelKeys), resolve(t.mismatchLabelKeys)])
+        : '',
   };
 }
 

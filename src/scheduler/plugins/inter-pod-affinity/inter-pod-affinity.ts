@@ -16,8 +16,10 @@ import {
   type PreScorePlugin,
   type ScorePlugin,
 } from '../../framework/interfaces.ts';
+import { NodeMemo } from '../../framework/node-memo.ts';
 import { newPodInfo, termMatches, type AffinityTerm, type PodInfo } from '../../framework/pod-info.ts';
 import type { Node, Pod } from '../../framework/v1.ts';
+import { TopologyCounts } from './topology-counts.ts';
 
 export const INTER_POD_AFFINITY = 'InterPodAffinity';
 export const ERR_REASON_EXISTING_ANTI_AFFINITY = "node(s) didn't satisfy existing pods anti-affinity rules";
@@ -26,28 +28,20 @@ export const ERR_REASON_ANTI_AFFINITY = "node(s) didn't match pod anti-affinity 
 const PRE_FILTER_KEY = 'PreFilter' + INTER_POD_AFFINITY;
 const PRE_SCORE_KEY = 'PreScore' + INTER_POD_AFFINITY;
 
-type Counts = Map<string, number>;
-
-function add(c: Counts, key: string, n: number): void {
-  const v = (c.get(key) ?? 0) + n;
-  if (v === 0) c.delete(key);
-  else c.set(key, v);
-}
-
-function pairOf(node: Node | null, topologyKey: string): string | undefined {
-  const v = node?.metadata.labels?.[topologyKey];
-  return v === undefined ? undefined : `${topologyKey}=${v}`;
+/** The node's value of the topology key, if it has the label. */
+function valueOf(node: Node | null, topologyKey: string): string | undefined {
+  return node?.metadata.labels?.[topologyKey];
 }
 
 class FilterState {
   constructor(
     readonly podInfo: PodInfo,
-    readonly existingAntiAffinity: Counts,
-    readonly affinity: Counts,
-    readonly antiAffinity: Counts,
+    readonly existingAntiAffinity: TopologyCounts,
+    readonly affinity: TopologyCounts,
+    readonly antiAffinity: TopologyCounts,
   ) {}
   clone(): FilterState {
-    return new FilterState(this.podInfo, new Map(this.existingAntiAffinity), new Map(this.affinity), new Map(this.antiAffinity));
+    return new FilterState(this.podInfo, this.existingAntiAffinity.clone(), this.affinity.clone(), this.antiAffinity.clone());
   }
 }
 
@@ -58,6 +52,8 @@ export interface InterPodAffinityArgs {
 export class InterPodAffinity implements PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugin {
   readonly name = INTER_POD_AFFINITY;
   private readonly hardPodAffinityWeight: number;
+  /** Per node: how many of its pods match a term (or every term of a list), by the terms' keys. */
+  private readonly matchingCounts = new NodeMemo<number>();
 
   constructor(
     private readonly handle: Handle,
@@ -74,25 +70,40 @@ export class InterPodAffinity implements PreFilterPlugin, FilterPlugin, PreScore
   private account(st: FilterState, existing: PodInfo, node: Node | null, sign: number): void {
     const pod = st.podInfo.pod;
     for (const term of existing.requiredAntiAffinity) {
-      const pair = pairOf(node, term.topologyKey);
-      if (pair && this.matches(term, pod)) add(st.existingAntiAffinity, pair, sign);
+      const v = valueOf(node, term.topologyKey);
+      if (v !== undefined && this.matches(term, pod)) st.existingAntiAffinity.add(term.topologyKey, v, sign);
     }
     const aff = st.podInfo.requiredAffinity;
     if (aff.length && aff.every((t) => this.matches(t, existing.pod))) {
       for (const t of aff) {
-        const pair = pairOf(node, t.topologyKey);
-        if (pair) add(st.affinity, pair, sign);
+        const v = valueOf(node, t.topologyKey);
+        if (v !== undefined) st.affinity.add(t.topologyKey, v, sign);
       }
     }
     for (const t of st.podInfo.requiredAntiAffinity) {
-      const pair = pairOf(node, t.topologyKey);
-      if (pair && this.matches(t, existing.pod)) add(st.antiAffinity, pair, sign);
+      const v = valueOf(node, t.topologyKey);
+      if (v !== undefined && this.matches(t, existing.pod)) st.antiAffinity.add(t.topologyKey, v, sign);
     }
+  }
+
+  /**
+   * Counts, per node, the pods that match every term in `terms`, remembered while the node
+   * does not change (unless a term has a namespaceSelector). Made once per pod, used per node.
+   */
+  private matchingAllCounter(terms: AffinityTerm[]): (ni: NodeInfo) => number {
+    const count = (n: NodeInfo) => {
+      let c = 0;
+      for (const existing of n.pods) if (terms.every((t) => this.matches(t, existing.pod))) c++;
+      return c;
+    };
+    if (terms.some((t) => !t.key)) return count;
+    const key = terms.map((t) => t.key).join('\0');
+    return (ni) => this.matchingCounts.get(ni, key, count);
   }
 
   preFilter(state: CycleState, pod: Pod, nodes: NodeInfo[]): { status: Status } {
     const pi = newPodInfo(pod);
-    const st = new FilterState(pi, new Map(), new Map(), new Map());
+    const st = new FilterState(pi, new TopologyCounts(), new TopologyCounts(), new TopologyCounts());
     const snapshot = this.handle.snapshot();
     const needAll = pi.requiredAffinity.length > 0 || pi.requiredAntiAffinity.length > 0;
     const withAnti = snapshot.havePodsWithRequiredAntiAffinityList();
@@ -100,25 +111,33 @@ export class InterPodAffinity implements PreFilterPlugin, FilterPlugin, PreScore
     for (const ni of withAnti) {
       for (const existing of ni.podsWithRequiredAntiAffinity) {
         for (const term of existing.requiredAntiAffinity) {
-          const pair = pairOf(ni.node, term.topologyKey);
-          if (pair && this.matches(term, pod)) add(st.existingAntiAffinity, pair, 1);
+          const v = valueOf(ni.node, term.topologyKey);
+          if (v !== undefined && this.matches(term, pod)) st.existingAntiAffinity.add(term.topologyKey, v, 1);
         }
       }
     }
     if (needAll) {
+      // Per node, the number of its pods matching the terms; what does not depend on the
+      // node is worked out once, before the loop over every node.
+      const aff = pi.requiredAffinity;
+      const affCount = this.matchingAllCounter(aff);
+      const anti = pi.requiredAntiAffinity.map((t) => ({ term: t, count: this.matchingAllCounter([t]) }));
       for (const ni of nodes) {
-        for (const existing of ni.pods) {
-          const aff = pi.requiredAffinity;
-          if (aff.length && aff.every((t) => this.matches(t, existing.pod))) {
+        if (!ni.pods.length) continue;
+        if (aff.length) {
+          const n = affCount(ni);
+          if (n > 0) {
             for (const t of aff) {
-              const pair = pairOf(ni.node, t.topologyKey);
-              if (pair) add(st.affinity, pair, 1);
+              const v = valueOf(ni.node, t.topologyKey);
+              if (v !== undefined) st.affinity.add(t.topologyKey, v, n);
             }
           }
-          for (const t of pi.requiredAntiAffinity) {
-            const pair = pairOf(ni.node, t.topologyKey);
-            if (pair && this.matches(t, existing.pod)) add(st.antiAffinity, pair, 1);
-          }
+        }
+        for (const a of anti) {
+          const v = valueOf(ni.node, a.term.topologyKey);
+          if (v === undefined) continue;
+          const n = a.count(ni);
+          if (n > 0) st.antiAffinity.add(a.term.topologyKey, v, n);
         }
       }
     }
@@ -149,26 +168,24 @@ export class InterPodAffinity implements PreFilterPlugin, FilterPlugin, PreScore
     if (aff.length) {
       let ok = true;
       for (const t of aff) {
-        const pair = pairOf(node, t.topologyKey);
-        if (!pair || (st.affinity.get(pair) ?? 0) <= 0) {
+        const v = valueOf(node, t.topologyKey);
+        if (v === undefined || st.affinity.get(t.topologyKey, v) <= 0) {
           ok = false;
           break;
         }
       }
       // No pod anywhere matches: allowed when the pod matches its own terms (the first of a group).
       if (!ok) {
-        const selfMatch = st.affinity.size === 0 && aff.every((t) => this.matches(t, pod) && pairOf(node, t.topologyKey));
+        const selfMatch = st.affinity.size === 0 && aff.every((t) => this.matches(t, pod) && valueOf(node, t.topologyKey) !== undefined);
         if (!selfMatch) return Status.unresolvable(ERR_REASON_AFFINITY);
       }
     }
     for (const t of st.podInfo.requiredAntiAffinity) {
-      const pair = pairOf(node, t.topologyKey);
-      if (pair && (st.antiAffinity.get(pair) ?? 0) > 0) return Status.unschedulable(ERR_REASON_ANTI_AFFINITY);
+      const v = valueOf(node, t.topologyKey);
+      if (v !== undefined && st.antiAffinity.get(t.topologyKey, v) > 0) return Status.unschedulable(ERR_REASON_ANTI_AFFINITY);
     }
-    if (st.existingAntiAffinity.size) {
-      for (const [k, v] of Object.entries(node?.metadata.labels ?? {})) {
-        if ((st.existingAntiAffinity.get(`${k}=${v}`) ?? 0) > 0) return Status.unschedulable(ERR_REASON_EXISTING_ANTI_AFFINITY);
-      }
+    if (st.existingAntiAffinity.size && st.existingAntiAffinity.anyPositiveFor(node?.metadata.labels)) {
+      return Status.unschedulable(ERR_REASON_EXISTING_ANTI_AFFINITY);
     }
     return Status.success();
   }
@@ -179,32 +196,32 @@ export class InterPodAffinity implements PreFilterPlugin, FilterPlugin, PreScore
     const hasPreferred = pi.preferredAffinity.length > 0 || pi.preferredAntiAffinity.length > 0;
     const source = hasPreferred ? snapshot.list() : snapshot.havePodsWithAffinityList();
     if (!source.length) return Status.skip();
-    const scores: Counts = new Map();
+    const scores = new TopologyCounts();
     for (const ni of source) {
       const node = ni.node;
       const list = hasPreferred ? ni.pods : ni.podsWithAffinity;
       for (const existing of list) {
         for (const t of pi.preferredAffinity) {
-          const pair = pairOf(node, t.topologyKey);
-          if (pair && this.matches(t, existing.pod)) add(scores, pair, t.weight);
+          const v = valueOf(node, t.topologyKey);
+          if (v !== undefined && this.matches(t, existing.pod)) scores.add(t.topologyKey, v, t.weight);
         }
         for (const t of pi.preferredAntiAffinity) {
-          const pair = pairOf(node, t.topologyKey);
-          if (pair && this.matches(t, existing.pod)) add(scores, pair, -t.weight);
+          const v = valueOf(node, t.topologyKey);
+          if (v !== undefined && this.matches(t, existing.pod)) scores.add(t.topologyKey, v, -t.weight);
         }
         if (this.hardPodAffinityWeight > 0) {
           for (const t of existing.requiredAffinity) {
-            const pair = pairOf(node, t.topologyKey);
-            if (pair && this.matches(t, pod)) add(scores, pair, this.hardPodAffinityWeight);
+            const v = valueOf(node, t.topologyKey);
+            if (v !== undefined && this.matches(t, pod)) scores.add(t.topologyKey, v, this.hardPodAffinityWeight);
           }
         }
         for (const t of existing.preferredAffinity) {
-          const pair = pairOf(node, t.topologyKey);
-          if (pair && this.matches(t, pod)) add(scores, pair, t.weight);
+          const v = valueOf(node, t.topologyKey);
+          if (v !== undefined && this.matches(t, pod)) scores.add(t.topologyKey, v, t.weight);
         }
         for (const t of existing.preferredAntiAffinity) {
-          const pair = pairOf(node, t.topologyKey);
-          if (pair && this.matches(t, pod)) add(scores, pair, -t.weight);
+          const v = valueOf(node, t.topologyKey);
+          if (v !== undefined && this.matches(t, pod)) scores.add(t.topologyKey, v, -t.weight);
         }
       }
     }
@@ -214,10 +231,7 @@ export class InterPodAffinity implements PreFilterPlugin, FilterPlugin, PreScore
   }
 
   score(state: CycleState, _pod: Pod, nodeInfo: NodeInfo): number {
-    const scores = state.read<Counts>(PRE_SCORE_KEY);
-    let total = 0;
-    if (scores) for (const [k, v] of Object.entries(nodeInfo.node?.metadata.labels ?? {})) total += scores.get(`${k}=${v}`) ?? 0;
-    return total;
+    return state.read<TopologyCounts>(PRE_SCORE_KEY)?.sumFor(nodeInfo.node?.metadata.labels) ?? 0;
   }
 
   normalizeScore(_state: CycleState, _pod: Pod, _nodes: readonly NodeInfo[], scores: number[]): Status {

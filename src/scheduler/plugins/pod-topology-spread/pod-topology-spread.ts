@@ -19,6 +19,7 @@ import {
 } from '../../framework/interfaces.ts';
 import { podMatchesNodeSelectorAndAffinity } from '../../framework/node-selector.ts';
 import type { PodInfo } from '../../framework/pod-info.ts';
+import { NodeMemo } from '../../framework/node-memo.ts';
 import { compileSelector, withLabelKeys, type LabelMatcher } from '../../framework/selectors.ts';
 import { findUntoleratedTaint } from '../../framework/taints.ts';
 import type { Node, Pod, TopologySpreadConstraint } from '../../framework/v1.ts';
@@ -44,6 +45,8 @@ interface Constraint {
   maxSkew: number;
   topologyKey: string;
   selector: LabelMatcher;
+  /** Names the selector (with matchLabelKeys resolved), for remembering counts per node. */
+  selectorKey: string;
   minDomains: number;
   honorAffinity: boolean;
   honorTaints: boolean;
@@ -73,6 +76,7 @@ function countMatching(pods: PodInfo[], selector: LabelMatcher, namespace: strin
 export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugin {
   readonly name = POD_TOPOLOGY_SPREAD;
   private readonly defaults: TopologySpreadConstraint[];
+  private readonly matchingCounts = new NodeMemo<number>();
 
   constructor(
     private readonly handle: Handle,
@@ -92,10 +96,12 @@ export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScor
       if (!owned || !Object.keys(labels).length) return [];
       list = this.defaults.filter((c) => c.whenUnsatisfiable === when).map((c) => ({ ...c, labelSelector: { matchLabels: labels } }));
     }
+    const labels = pod.metadata.labels ?? {};
     return list.map((c) => ({
       maxSkew: c.maxSkew,
       topologyKey: c.topologyKey,
       selector: withLabelKeys(compileSelector(c.labelSelector), pod.metadata.labels, c.matchLabelKeys, undefined),
+      selectorKey: JSON.stringify([c.labelSelector ?? null, (c.matchLabelKeys ?? []).map((k) => [k, labels[k] ?? null])]),
       minDomains: c.minDomains ?? 1,
       honorAffinity: (c.nodeAffinityPolicy ?? 'Honor') === 'Honor',
       honorTaints: c.nodeTaintsPolicy === 'Honor',
@@ -113,6 +119,11 @@ export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScor
     return true;
   }
 
+  /** Pods on the node in `namespace` that the constraint's selector matches (remembered per node). */
+  private matchingOn(ni: NodeInfo, c: Constraint, namespace: string): number {
+    return this.matchingCounts.get(ni, `${namespace}\0${c.selectorKey}`, (n) => countMatching(n.pods, c.selector, namespace));
+  }
+
   private hasAllKeys(constraints: Constraint[], node: Node | null): boolean {
     const labels = node?.metadata.labels ?? {};
     return constraints.every((c) => c.topologyKey in labels);
@@ -123,14 +134,31 @@ export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScor
     if (!constraints.length) return { status: Status.skip() };
     const ns = pod.metadata.namespace ?? 'default';
     const counts = constraints.map(() => new Map<string, number>());
+    // This loop runs over every node for every pod: what does not depend on the node is
+    // worked out before it, and a constraint that every node passes is not asked per node.
+    const memoKeys = constraints.map((c) => `${ns}\0${c.selectorKey}`);
+    const counters = constraints.map((c) => (n: NodeInfo) => countMatching(n.pods, c.selector, ns));
+    const restrictsNodes = !!(pod.spec.nodeSelector && Object.keys(pod.spec.nodeSelector).length) || !!pod.spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
+    const everyNodeEligible = constraints.map((c) => !c.honorTaints && (!c.honorAffinity || !restrictsNodes));
     for (const ni of nodes) {
       const node = ni.node;
-      if (!node || !this.hasAllKeys(constraints, node)) continue;
-      constraints.forEach((c, i) => {
-        if (!this.nodeEligible(c, pod, node)) return;
-        const value = node.metadata.labels![c.topologyKey]!;
-        counts[i]!.set(value, (counts[i]!.get(value) ?? 0) + countMatching(ni.pods, c.selector, ns));
-      });
+      const labels = node?.metadata.labels;
+      if (!labels) continue;
+      let hasKeys = true;
+      for (const c of constraints) {
+        if (!(c.topologyKey in labels)) {
+          hasKeys = false;
+          break;
+        }
+      }
+      if (!hasKeys) continue;
+      for (let i = 0; i < constraints.length; i++) {
+        const c = constraints[i]!;
+        if (!everyNodeEligible[i] && !this.nodeEligible(c, pod, node!)) continue;
+        const value = labels[c.topologyKey]!;
+        const m = counts[i]!;
+        m.set(value, (m.get(value) ?? 0) + this.matchingCounts.get(ni, memoKeys[i]!, counters[i]!));
+      }
     }
     state.write(PRE_FILTER_KEY, new FilterState(constraints, counts));
     return { status: Status.success() };
@@ -195,7 +223,7 @@ export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScor
         if (c.topologyKey === HOSTNAME) return;
         const value = node.metadata.labels![c.topologyKey]!;
         if (!domains[i]!.has(value) || !this.nodeEligible(c, pod, node)) return;
-        counts[i]!.set(value, (counts[i]!.get(value) ?? 0) + countMatching(ni.pods, c.selector, ns));
+        counts[i]!.set(value, (counts[i]!.get(value) ?? 0) + this.matchingOn(ni, c, ns));
       });
     }
     const weights = constraints.map((c, i) => Math.log((c.topologyKey === HOSTNAME ? nodes.length - ignored.size : domains[i]!.size) + 2));
@@ -209,7 +237,7 @@ export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScor
     let score = 0;
     st.constraints.forEach((c, i) => {
       const value = nodeInfo.node!.metadata.labels![c.topologyKey]!;
-      const cnt = c.topologyKey === HOSTNAME ? countMatching(nodeInfo.pods, c.selector, st.ns) : (st.counts[i]!.get(value) ?? 0);
+      const cnt = c.topologyKey === HOSTNAME ? this.matchingOn(nodeInfo, c, st.ns) : (st.counts[i]!.get(value) ?? 0);
       score += cnt * st.weights[i]! + (c.maxSkew - 1) * st.weights[i]!;
     });
     return Math.round(score);

@@ -89,3 +89,33 @@ test('PodTopologySpread ScheduleAnyway prefers the zone with fewer matching pods
   assert.ok('node' in out);
   assert.equal(out.node, 'b1');
 });
+
+test('PodTopologySpread and InterPodAffinity counts follow pods deleted and relabelled on a node (no stale remembered counts)', () => {
+  const core = cluster([['a'], ['b']]);
+  const tsc = [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { app: 's' } } }];
+  const spreadPod = (name: string) => makePod(name, { labels: { app: 's' }, spec: { topologySpreadConstraints: tsc } });
+  const onB = [makePod('b1', { labels: { app: 's' }, nodeName: 'b' }), makePod('b2', { labels: { app: 's' }, nodeName: 'b' })];
+  for (const p of onB) core.onPodAdd(p);
+  const s1 = spreadPod('s1');
+  const first = core.scheduleOne(s1);
+  assert.ok('node' in first && first.node === 'a', JSON.stringify(first));
+  // b's pods go away: a=1, b=0, so the next one must go to b.
+  for (const p of onB) core.onPodDelete(p);
+  const second = core.scheduleOne(spreadPod('s2'));
+  assert.ok('node' in second && second.node === 'b', JSON.stringify(second));
+  // The pod on a loses the label: a=0, b=1, so the next one must go to a.
+  core.onPodUpdate({ ...s1, metadata: { ...s1.metadata, labels: { app: 'other' } }, spec: { ...s1.spec, nodeName: 'a' } });
+  const third = core.scheduleOne(spreadPod('s3'));
+  assert.ok('node' in third && third.node === 'a', JSON.stringify(third));
+
+  const anti = { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app: 'x' } }, topologyKey: 'kubernetes.io/hostname' }] } };
+  const antiPod = (name: string) => makePod(name, { labels: { app: 'x' }, spec: { affinity: anti } });
+  const both = cluster([['a', 'b']]);
+  const xb = makePod('xb', { labels: { app: 'x' }, nodeName: 'b' });
+  both.onPodAdd(makePod('xa', { labels: { app: 'x' }, nodeName: 'a' }));
+  both.onPodAdd(xb);
+  assert.ok('unschedulable' in both.scheduleOne(antiPod('x1')));
+  both.onPodDelete(xb);
+  const placed = both.scheduleOne(antiPod('x2'));
+  assert.ok('node' in placed && placed.node === 'b', JSON.stringify(placed));
+});
