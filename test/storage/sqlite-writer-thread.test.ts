@@ -1,6 +1,7 @@
 // The SQLite store's writer: a worker thread for files, the main thread for ':memory:'.
 import Database from 'better-sqlite3';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -214,6 +215,33 @@ test('sqlite writer thread: compaction runs in order with writes in flight and i
   } finally {
     await reopened.close();
   }
+});
+
+/** Runs `program` (an ES module) in a fresh node with `nodeArgs`; resolves to its stdout. */
+function runNode(nodeArgs: string[], program: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...nodeArgs, '--input-type=module', '-e', program], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (chunk) => { out += chunk; });
+    child.stderr.on('data', (chunk) => { err += chunk; });
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`node exited with ${code}: ${err}`))));
+  });
+}
+
+test('sqlite writer thread: starts when tsx is registered in the main thread only (as bin/k8ts.mjs does) and when node has V8 flags', { timeout: 60_000 }, async () => {
+  const storeModule = JSON.stringify(new URL('../../src/storage/sqlite/sqlite-store.ts', import.meta.url).href);
+  const useStore = (path: string) => `
+    const { SqliteStore, writerThreadStarted } = await import(${storeModule});
+    const store = SqliteStore.open({ path: ${JSON.stringify(path)}, compaction: false });
+    await writerThreadStarted(store);
+    const kv = await store.create('/registry/started/k', Buffer.from('v'));
+    await store.close();
+    console.log('written at ' + kv.modRevision);`;
+  const registered = `import { register } from 'tsx/esm/api'; register(); ${useStore(join(dir, `store${++n}.db`))}`;
+  assert.match(await runNode([], registered), /written at 1/);
+  assert.match(await runNode(['--max-old-space-size=512', '--import', 'tsx'], useStore(join(dir, `store${++n}.db`))), /written at 1/);
 });
 
 storeConformance('sqlite (writer thread)', {

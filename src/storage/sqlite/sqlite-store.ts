@@ -78,7 +78,13 @@ export class SqliteStore implements Store {
 
   static open(opts: SqliteStoreOptions): SqliteStore {
     const db = openDatabase(opts.path);
-    const store = new SqliteStore(db, opts.path, opts.ttlSweepIntervalMs ?? 1000);
+    let store: SqliteStore;
+    try {
+      store = new SqliteStore(db, opts.path, opts.ttlSweepIntervalMs ?? 1000);
+    } catch (err) {
+      db.close();
+      throw toStoreError(err, opts.path);
+    }
     store.sweepExpired();
     if (opts.compaction !== false) store.compactor = startCompactor(store, opts.compaction ?? {});
     return store;

@@ -36,7 +36,7 @@ export class WorkerWriter implements Writer {
 
   constructor(db: Database.Database, private readonly path: string, private readonly onFailure: (err: StoreError) => void) {
     this.local = new LogWriter(db, path);
-    this.worker = new Worker(WORKER_ENTRY, { workerData: { path } satisfies WriterWorkerData, execArgv: workerExecArgv() });
+    this.worker = startWorker({ path });
     // Referenced only while a request is pending: an idle store must not keep the process alive.
     this.worker.unref();
     this.worker.on('message', (message: WriterMessage) => this.receive(message));
@@ -133,17 +133,25 @@ export class WorkerWriter implements Writer {
 }
 
 /**
- * The thread runs only this module's code: it gets the parent's Node flags (profiling, memory
- * limits) but not its preloaded modules (`--import tsx` and the like), which would only slow
- * its start; writer-worker.mjs loads what it needs itself.
+ * The thread runs only writer-worker.mjs, which loads what it needs itself. Of the parent's
+ * Node flags it takes only those for profiling and source maps: the rest concern the parent's
+ * own entry point (`--import tsx` would only slow the thread's start; `--input-type` makes it
+ * fail) or are refused in a thread given them explicitly (V8 flags such as --max-old-space-size).
  */
-function workerExecArgv(): string[] {
-  const preload = new Set(['--import', '--require', '-r', '--loader', '--experimental-loader']);
-  const args: string[] = [];
-  for (let i = 0; i < process.execArgv.length; i++) {
-    const arg = process.execArgv[i];
-    if (preload.has(arg)) i++;
-    else if (![...preload].some((flag) => arg.startsWith(`${flag}=`))) args.push(arg);
+function startWorker(workerData: WriterWorkerData): Worker {
+  return new Worker(WORKER_ENTRY, { workerData, execArgv: diagnosticFlags(process.execArgv) });
+}
+
+const DIAGNOSTIC_FLAG = /^--(cpu-prof|heap-prof|enable-source-maps)/;
+
+function diagnosticFlags(execArgv: readonly string[]): string[] {
+  const flags: string[] = [];
+  for (let i = 0; i < execArgv.length; i++) {
+    const arg = execArgv[i];
+    if (!DIAGNOSTIC_FLAG.test(arg)) continue;
+    flags.push(arg);
+    // `--cpu-prof-dir DIR`: the value is the next argument.
+    if (/-(dir|name|interval)$/.test(arg) && i + 1 < execArgv.length) flags.push(execArgv[++i]);
   }
-  return args;
+  return flags;
 }
