@@ -12,6 +12,7 @@ import type { Pod } from '../api/types/core-v1.ts';
 import type { EventRecorder } from '../client/event-recorder.ts';
 import type { SharedInformerFactory } from '../client/cache/informer-factory.ts';
 import type { Lister } from '../client/cache/lister.ts';
+import type { SharedIndexInformer } from '../client/cache/shared-informer.ts';
 import type { RestClient } from '../client/rest-client.ts';
 import { resources } from '../client/resources.ts';
 import {
@@ -59,6 +60,7 @@ import {
   sumReplicas,
   sumStatus,
 } from './deployment-util.ts';
+import { podInformerWithControllerIndex, podsOwnedBy } from './pod-controller-index.ts';
 
 const KIND = { apiVersion: 'apps/v1', kind: 'Deployment' };
 
@@ -72,7 +74,7 @@ export class DeploymentController extends QueueController {
   readonly name = 'deployment';
   private readonly dLister: Lister<Deployment>;
   private readonly rsLister: Lister<ReplicaSet>;
-  private readonly podLister: Lister<Pod>;
+  private readonly pods: SharedIndexInformer<Pod>;
 
   constructor(
     informers: SharedInformerFactory,
@@ -82,10 +84,10 @@ export class DeploymentController extends QueueController {
     super();
     const deployments = informers.informerFor<Deployment>(resources.deployments);
     const replicaSets = informers.informerFor<ReplicaSet>(resources.replicasets);
-    const pods = informers.informerFor<Pod>(resources.pods);
+    const pods = podInformerWithControllerIndex(informers);
     this.dLister = deployments.lister();
     this.rsLister = replicaSets.lister();
-    this.podLister = pods.lister();
+    this.pods = pods;
     this.waitFor(deployments, replicaSets, pods);
 
     deployments.addEventHandler({
@@ -428,15 +430,15 @@ export class DeploymentController extends QueueController {
 
   private oldPodsRunning(d: Deployment, newRS: ReplicaSet | undefined, oldRSs: ReplicaSet[]): boolean {
     if (sumStatus(oldRSs, 'replicas') > 0) return true;
-    const oldUids = new Set(oldRSs.map((rs) => rs.metadata?.uid));
     const selector = labelSelectorFromObject(d.spec?.selector);
-    for (const pod of this.podLister.namespace(d.metadata?.namespace ?? '').list()) {
-      const ref = controllerRefOf(pod);
-      if (!ref || !oldUids.has(ref.uid) || ref.uid === newRS?.metadata?.uid) continue;
-      if (!matches(selector, pod.metadata?.labels)) continue;
-      const phase = pod.status?.phase;
-      if (phase === 'Failed' || phase === 'Succeeded') continue;
-      return true;
+    for (const rs of oldRSs) {
+      if (rs.metadata?.uid === newRS?.metadata?.uid) continue;
+      for (const pod of podsOwnedBy(this.pods.indexer, rs, false)) {
+        if (!matches(selector, pod.metadata?.labels)) continue;
+        const phase = pod.status?.phase;
+        if (phase === 'Failed' || phase === 'Succeeded') continue;
+        return true;
+      }
     }
     return false;
   }
