@@ -65,6 +65,8 @@ export class WatchCache {
   private readonly revWaiters: { rev: number; resolve: () => void }[] = [];
   private handle?: WatchHandle;
   private readyPromise?: Promise<void>;
+  /** Started and fed by its store watch (not starting, restarting or stopped). */
+  private live = false;
   private stopped = false;
 
   constructor(
@@ -94,10 +96,12 @@ export class WatchCache {
       onEvents: (evs) => this.apply(evs),
       onError: (err) => this.restart(err),
     });
+    this.live = !this.stopped;
   }
 
   private restart(err: StoreError): void {
     if (this.stopped) return;
+    this.live = false;
     this.handle?.cancel();
     for (const w of [...this.watchers]) w.close(`watch cache restarting: ${err.message}`);
     this.watchers.clear();
@@ -108,6 +112,7 @@ export class WatchCache {
 
   stop(): void {
     this.stopped = true;
+    this.live = false;
     this.handle?.cancel();
     for (const w of [...this.watchers]) w.close('server shutting down');
     this.watchers.clear();
@@ -185,6 +190,14 @@ export class WatchCache {
 
   get(key: string): CacheEntry | undefined {
     return this.items.get(key);
+  }
+
+  /**
+   * The entry of `key` while the cache is live, without starting it: a recent copy that may
+   * lag the store (writers use it as a first guess and check it with the write's precondition).
+   */
+  current(key: string): CacheEntry | undefined {
+    return this.live ? this.items.get(key) : undefined;
   }
 
   /** Current objects, in key order, optionally in one namespace. */

@@ -378,29 +378,52 @@ export class GenericStore {
     applied = false,
   ): Promise<{ obj: any; created: boolean }> {
     const key = this.key(namespace, name);
+    // The first attempt may start from the watch cache's copy instead of reading the store
+    // (upstream's cachedExistingObject). That copy can lag: the write's revision precondition
+    // catches it, and anything the stale copy makes fail or look unchanged is retried from the store.
+    let tryCache = !ctx.dryRun;
     for (let attempt = 0; attempt < MAX_RETRIES; attempt++) {
-      const kv = await this.store.get(key);
-      if (!kv) throw notFound(this.gr, name);
-      const old = decodeFromStore(kv);
-      if (pinnedRv && pinnedRv !== old.metadata.resourceVersion) throw conflict(this.gr, name, OBJECT_MODIFIED);
-      const next = await tryUpdate(deepClone(old));
-      this.prepareUpdate(next, old, subresource);
-      if (!applied && !INTERNAL_WRITES.has(subresource)) {
-        this.fieldManager.trackUpdate(old, next, managerName(ctx.fieldManager, ctx.userAgent), subresource);
+      const cached = tryCache ? this.cache.current(key) : undefined;
+      tryCache = false;
+      let rev: number;
+      let old: any;
+      if (cached) {
+        rev = cached.rev;
+        old = JSON.parse(cached.json());
+      } else {
+        const kv = await this.store.get(key);
+        if (!kv) throw notFound(this.gr, name);
+        rev = kv.modRevision;
+        old = decodeFromStore(kv);
       }
-      this.validateOrThrow(next, this.validateUpdate(next, old, subresource));
-      if (this.hooks.beforeUpdate) await this.hooks.beforeUpdate(next, old, ctx);
-      if (deepEqual(withoutRv(next), withoutRv(old))) return { obj: old, created: false };
+      let next: any;
+      try {
+        if (pinnedRv && pinnedRv !== old.metadata.resourceVersion) throw conflict(this.gr, name, OBJECT_MODIFIED);
+        next = await tryUpdate(deepClone(old));
+        this.prepareUpdate(next, old, subresource);
+        if (!applied && !INTERNAL_WRITES.has(subresource)) {
+          this.fieldManager.trackUpdate(old, next, managerName(ctx.fieldManager, ctx.userAgent), subresource);
+        }
+        this.validateOrThrow(next, this.validateUpdate(next, old, subresource));
+        if (this.hooks.beforeUpdate) await this.hooks.beforeUpdate(next, old, ctx);
+      } catch (e) {
+        if (cached) continue;
+        throw e;
+      }
+      if (deepEqual(withoutRv(next), withoutRv(old))) {
+        if (cached) continue;
+        return { obj: old, created: false };
+      }
       if (ctx.dryRun) return { obj: next, created: false };
       // Removing the last finalizer of an object being deleted deletes it.
       if (next.metadata.deletionTimestamp && !this.deletionHeld(next) && gracePassed(next)) {
-        const deleted = await this.tryDelete(key, kv);
+        const deleted = await this.tryDelete(key, rev);
         if (deleted) return { obj: next, created: false };
         continue;
       }
       try {
         const value = encodeForStore(next);
-        const written = await this.store.update(key, value, kv.modRevision);
+        const written = await this.store.update(key, value, rev);
         next.metadata.resourceVersion = String(written.modRevision);
         noteWritten(next, value, next.metadata.resourceVersion);
         return { obj: next, created: false };
@@ -449,8 +472,8 @@ export class GenericStore {
       else {
         for (const k of Object.keys(next)) if (k !== 'status' && k !== 'metadata') delete next[k];
         for (const k of Object.keys(old)) if (k !== 'status' && k !== 'metadata') next[k] = deepClone(old[k]);
-        m.ownerReferences = o.ownerReferences;
-        m.finalizers = o.finalizers;
+        m.ownerReferences = deepClone(o.ownerReferences);
+        m.finalizers = deepClone(o.finalizers);
         if (m.ownerReferences === undefined) delete m.ownerReferences;
         if (m.finalizers === undefined) delete m.finalizers;
       }
@@ -523,7 +546,7 @@ export class GenericStore {
       if (!held && grace === 0) {
         // Nothing holds it (or this is the kubelet's confirming delete): remove it now.
         if (ctx.dryRun) return { obj, deleted: true };
-        if (await this.tryDelete(key, kv)) return { obj, deleted: true };
+        if (await this.tryDelete(key, kv.modRevision)) return { obj, deleted: true };
         continue;
       }
       // Graceful or held by finalizers: mark it and let the holders finish.
@@ -554,10 +577,10 @@ export class GenericStore {
     throw conflict(this.gr, name, 'too many concurrent updates, please retry');
   }
 
-  private async tryDelete(key: string, kv: KeyValue): Promise<boolean> {
+  private async tryDelete(key: string, rev: number): Promise<boolean> {
     try {
-      const gone = await this.store.delete(key, kv.modRevision);
-      this.hooks.deleted?.(decodeFromStore({ ...gone, modRevision: kv.modRevision }));
+      const gone = await this.store.delete(key, rev);
+      this.hooks.deleted?.(decodeFromStore({ ...gone, modRevision: rev }));
       return true;
     } catch (e) {
       if (isStoreError(e, 'Conflict')) return false;
