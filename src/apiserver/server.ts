@@ -173,7 +173,7 @@ export class ApiServer {
 
   async handle(req: IncomingMessage, res: ServerResponse, trusted = false): Promise<void> {
     const started = process.hrtime.bigint();
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    const url = requestUrl(req.url ?? '/');
     const path = url.pathname;
     const info = parseRequestInfo(req.method ?? 'GET', path, url.searchParams);
     const mutating = info.isResourceRequest && !['get', 'list', 'watch'].includes(info.verb);
@@ -364,6 +364,23 @@ export class ApiServer {
     }
     throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
   }
+}
+
+// A path of plain characters with no dot segment reads the same through URL: skip its parser.
+const PLAIN_PATH = /^\/[A-Za-z0-9\-._~/:@]*$/;
+const DOT_SEGMENT = /\/\.\.?(?:\/|$)/;
+
+/** The request target's path and query, as `new URL(target, base)` would give them. */
+function requestUrl(target: string): { pathname: string; searchParams: URLSearchParams } {
+  const q = target.indexOf('?');
+  const pathname = q < 0 ? target : target.slice(0, q);
+  if (PLAIN_PATH.test(pathname) && !DOT_SEGMENT.test(pathname) && !target.includes('#')) {
+    const query = q < 0 ? '' : target.slice(q + 1);
+    // (URLSearchParams would drop a second leading '?' that URL keeps in the name.)
+    if (!query.startsWith('?') && !/[^\x21-\x7e]|["'<>`\\^{|}]/.test(query)) return { pathname, searchParams: new URLSearchParams(query) };
+  }
+  const url = new URL(target, 'http://localhost');
+  return { pathname: url.pathname, searchParams: url.searchParams };
 }
 
 /** Upstream's verb label: the HTTP method, except LIST, WATCH and DELETECOLLECTION. */

@@ -13,7 +13,7 @@ export function deepClone<T>(v: T): T {
   if (Array.isArray(v)) return v.map((x) => deepClone(x)) as T;
   if (isJsonObject(v)) {
     const out: JsonObject = {};
-    for (const [k, x] of Object.entries(v)) out[k] = deepClone(x);
+    for (const k of Object.keys(v)) out[k] = deepClone(v[k]);
     return out as T;
   }
   return v;

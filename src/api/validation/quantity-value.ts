@@ -3,13 +3,23 @@
 
 import { parseQuantity } from '../quantity.ts';
 
+// Every pod write validates the same few quantity strings ("100m", "64Mi"): parsed once each.
+const MEMO_LIMIT = 4096;
+const memo = new Map<string | number, bigint | null>();
+
 function nanos(q: unknown): bigint | undefined {
   if (typeof q !== 'string' && typeof q !== 'number') return undefined;
+  const known = memo.get(q);
+  if (known !== undefined) return known ?? undefined;
+  let value: bigint | null;
   try {
-    return parseQuantity(q).nanos;
+    value = parseQuantity(q).nanos;
   } catch {
-    return undefined;
+    value = null;
   }
+  if (memo.size >= MEMO_LIMIT) memo.clear();
+  memo.set(q, value);
+  return value ?? undefined;
 }
 
 /** -1, 0 or 1 as a is less than, equal to or greater than b; undefined when either is malformed. */
