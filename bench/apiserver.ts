@@ -32,7 +32,7 @@ interface Child {
 async function startChild(mode: 'server' | 'floor', dataDir: string): Promise<Child> {
   // BENCH_PROFILE=<dir>: write a CPU profile of each child there (inspect with Chrome DevTools).
   const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
-  const proc = spawn(process.execPath, ['--expose-gc', ...profile, '--import', 'tsx', join(import.meta.dirname, 'support', 'apiserver-child.ts'), mode, dataDir], {
+  const proc = spawn(process.execPath, [...profile, '--import', 'tsx', join(import.meta.dirname, 'support', 'apiserver-child.ts'), mode, dataDir], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const lines = createInterface({ input: proc.stdout! });
