@@ -36,6 +36,7 @@ import {
 } from './controller-utils.ts';
 import { UIDTrackingExpectations } from './expectations.ts';
 import { claimPods, podFromTemplate } from './pod-template.ts';
+import { podInformerWithControllerIndex, podsOwnedBy } from './pod-controller-index.ts';
 
 const DS_KIND = { apiVersion: 'apps/v1', kind: 'DaemonSet' };
 const BURST_REPLICAS = 250;
@@ -74,7 +75,7 @@ export class DaemonSetController extends QueueController {
   ) {
     super();
     this.daemonSets = informers.informerFor<DaemonSet>(resources.daemonsets);
-    this.pods = informers.informerFor<Pod>(resources.pods);
+    this.pods = podInformerWithControllerIndex(informers);
     this.nodes = informers.informerFor<Node>(resources.nodes);
     this.revisions = informers.informerFor<ControllerRevision>(resources.controllerrevisions);
     this.waitFor(this.daemonSets, this.pods, this.nodes, this.revisions);
@@ -151,7 +152,7 @@ export class DaemonSetController extends QueueController {
     const { revision: current, collisionCount } = await ensureRevision(this.client, ds, DS_KIND, ds.spec.template, history, ds.status?.collisionCount ?? 0);
     const hash = revisionHash(current);
 
-    const pods = await claimPods(this.client, ds, DS_KIND, selector, this.pods.lister().namespace(namespace).list());
+    const pods = await claimPods(this.client, ds, DS_KIND, selector, podsOwnedBy(this.pods.indexer, ds, true));
     const nodes = this.nodes.lister().list();
     const byNode = groupByNode(pods);
 

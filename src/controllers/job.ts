@@ -39,6 +39,7 @@ import {
 } from './controller-utils.ts';
 import { UIDTrackingExpectations } from './expectations.ts';
 import { claimPods, podFromTemplate } from './pod-template.ts';
+import { podInformerWithControllerIndex, podsOwnedBy } from './pod-controller-index.ts';
 
 export const JOB_TRACKING_FINALIZER = 'batch.kubernetes.io/job-tracking';
 export const JOB_COMPLETION_INDEX = 'batch.kubernetes.io/job-completion-index';
@@ -85,7 +86,7 @@ export class JobController extends QueueController {
     this.backoffBaseMs = config.jobPodFailureBackoffBaseMs ?? 10_000;
     this.backoffMaxMs = config.jobPodFailureBackoffMaxMs ?? 360_000;
     this.jobs = informers.informerFor<Job>(resources.jobs);
-    this.pods = informers.informerFor<Pod>(resources.pods);
+    this.pods = podInformerWithControllerIndex(informers);
     this.waitFor(this.jobs, this.pods);
     this.jobs.addEventHandler({
       onAdd: (job) => this.enqueue(job),
@@ -276,7 +277,7 @@ export class JobController extends QueueController {
 
   /** The pods this Job controls, adopting orphans its selector matches and releasing pods it no longer matches. */
   private podsOf(job: Job): Promise<Pod[]> {
-    const candidates = this.pods.lister().namespace(job.metadata?.namespace ?? '').list();
+    const candidates = podsOwnedBy(this.pods.indexer, job, true);
     return claimPods(this.client, job, JOB_KIND, labelSelectorFromObject(job.spec?.selector), candidates);
   }
 

@@ -23,6 +23,7 @@ import { resources } from '../client/resources.ts';
 import { CONTROLLER_REVISION_HASH_LABEL, ensureRevision, revisionHash, revisionsOf, templateOf, truncateHistory } from './controller-revision.ts';
 import { claimPods, podFromTemplate } from './pod-template.ts';
 import { canonicalJson, controllerRefOf, isPodAvailable, isPodReady, newControllerRef, objectOf, QueueController, RequeueAfter, type ControllerConfig } from './controller-utils.ts';
+import { podInformerWithControllerIndex, podsOwnedBy } from './pod-controller-index.ts';
 
 export const STATEFULSET_POD_NAME_LABEL = 'statefulset.kubernetes.io/pod-name';
 export const POD_INDEX_LABEL = 'apps.kubernetes.io/pod-index';
@@ -42,7 +43,7 @@ export class StatefulSetController extends QueueController {
   ) {
     super();
     this.sets = informers.informerFor<StatefulSet>(resources.statefulsets);
-    this.pods = informers.informerFor<Pod>(resources.pods);
+    this.pods = podInformerWithControllerIndex(informers);
     this.revisions = informers.informerFor<ControllerRevision>(resources.controllerrevisions);
     this.waitFor(this.sets, this.pods, this.revisions);
     this.sets.addEventHandler({
@@ -67,7 +68,7 @@ export class StatefulSetController extends QueueController {
     if (!set || set.metadata?.deletionTimestamp) return;
     const spec = set.spec!;
     const selector = labelSelectorFromObject(spec.selector);
-    const claimed = await claimPods(this.client, set, STS_KIND, selector, this.pods.lister().namespace(namespace).list());
+    const claimed = await claimPods(this.client, set, STS_KIND, selector, podsOwnedBy(this.pods.indexer, set, true));
     const pods = claimed.filter((p) => ordinalOf(set, p) !== undefined);
 
     // 1. Revisions.
