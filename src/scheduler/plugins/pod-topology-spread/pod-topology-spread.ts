@@ -20,6 +20,7 @@ import {
 import { podMatchesNodeSelectorAndAffinity } from '../../framework/node-selector.ts';
 import type { PodInfo } from '../../framework/pod-info.ts';
 import { NodeMemo } from '../../framework/node-memo.ts';
+import { DomainCounts } from './domain-counts.ts';
 import { compileSelector, withLabelKeys, type LabelMatcher } from '../../framework/selectors.ts';
 import { findUntoleratedTaint } from '../../framework/taints.ts';
 import type { Node, Pod, TopologySpreadConstraint } from '../../framework/v1.ts';
@@ -77,6 +78,7 @@ export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScor
   readonly name = POD_TOPOLOGY_SPREAD;
   private readonly defaults: TopologySpreadConstraint[];
   private readonly matchingCounts = new NodeMemo<number>();
+  private readonly domainCounts = new DomainCounts();
 
   constructor(
     private readonly handle: Handle,
@@ -133,31 +135,33 @@ export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScor
     const constraints = this.build(pod, 'DoNotSchedule');
     if (!constraints.length) return { status: Status.skip() };
     const ns = pod.metadata.namespace ?? 'default';
-    const counts = constraints.map(() => new Map<string, number>());
-    // This loop runs over every node for every pod: what does not depend on the node is
-    // worked out before it, and a constraint that every node passes is not asked per node.
-    const memoKeys = constraints.map((c) => `${ns}\0${c.selectorKey}`);
-    const counters = constraints.map((c) => (n: NodeInfo) => countMatching(n.pods, c.selector, ns));
     const restrictsNodes = !!(pod.spec.nodeSelector && Object.keys(pod.spec.nodeSelector).length) || !!pod.spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
     const everyNodeEligible = constraints.map((c) => !c.honorTaints && (!c.honorAffinity || !restrictsNodes));
-    for (const ni of nodes) {
-      const node = ni.node;
-      const labels = node?.metadata.labels;
-      if (!labels) continue;
-      let hasKeys = true;
-      for (const c of constraints) {
-        if (!(c.topologyKey in labels)) {
-          hasKeys = false;
-          break;
-        }
-      }
-      if (!hasKeys) continue;
-      for (let i = 0; i < constraints.length; i++) {
-        const c = constraints[i]!;
-        if (!everyNodeEligible[i] && !this.nodeEligible(c, pod, node!)) continue;
-        const value = labels[c.topologyKey]!;
-        const m = counts[i]!;
-        m.set(value, (m.get(value) ?? 0) + this.matchingCounts.get(ni, memoKeys[i]!, counters[i]!));
+    const share = (ni: NodeInfo) => {
+      const domains: (string | undefined)[] = constraints.map(() => undefined);
+      const pods = constraints.map(() => 0);
+      const labels = ni.node?.metadata.labels;
+      if (!labels || !constraints.every((c) => c.topologyKey in labels)) return { domains, pods };
+      constraints.forEach((c, i) => {
+        if (!everyNodeEligible[i] && !this.nodeEligible(c, pod, ni.node!)) return;
+        domains[i] = labels[c.topologyKey];
+        pods[i] = countMatching(ni.pods, c.selector, ns);
+      });
+      return { domains, pods };
+    };
+    let counts: Map<string, number>[];
+    if (everyNodeEligible.every(Boolean)) {
+      // The usual case: which nodes count does not depend on this pod, so the counts of the
+      // last pod with the same constraints are brought up to date instead of recounted.
+      const key = `${ns}\0${constraints.map((c) => `${c.topologyKey}\0${c.selectorKey}`).join('\0\0')}`;
+      counts = this.domainCounts.counts(key, nodes, constraints.length, share);
+    } else {
+      counts = constraints.map(() => new Map<string, number>());
+      for (const ni of nodes) {
+        const s = share(ni);
+        s.domains.forEach((d, i) => {
+          if (d !== undefined) counts[i]!.set(d, (counts[i]!.get(d) ?? 0) + s.pods[i]!);
+        });
       }
     }
     state.write(PRE_FILTER_KEY, new FilterState(constraints, counts));

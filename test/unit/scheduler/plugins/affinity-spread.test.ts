@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { CycleState } from '../../../../src/scheduler/framework/cycle-state.ts';
 import { SchedulerCore } from '../../../../src/scheduler/scheduler-core.ts';
 import { makeNode, makePod } from '../helpers.ts';
 
@@ -118,4 +119,21 @@ test('PodTopologySpread and InterPodAffinity counts follow pods deleted and rela
   both.onPodDelete(xb);
   const placed = both.scheduleOne(antiPod('x2'));
   assert.ok('node' in placed && placed.node === 'b', JSON.stringify(placed));
+});
+
+test('PodTopologySpread: a domain whose only node is relabelled into another zone or removed no longer counts as empty', () => {
+  const tsc = [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { app: 's' } } }];
+  const spreadPod = (name: string) => makePod(name, { labels: { app: 's' }, spec: { topologySpreadConstraints: tsc } });
+  for (const change of ['relabel', 'remove'] as const) {
+    const core = cluster([['a1'], ['b1'], ['c1']]);
+    for (const n of ['b1', 'b1', 'c1', 'c1']) core.onPodAdd(makePod(`on-${n}-${Math.random()}`, { labels: { app: 's' }, nodeName: n }));
+    // z0 is empty: the next pod must go to a1 — and is counted there only while scheduling it.
+    const probe = core.frameworkFor(spreadPod('p'))!.schedule(new CycleState(), spreadPod('p'));
+    assert.ok(probe.kind === 'scheduled' && probe.node === 'a1', JSON.stringify(probe));
+    if (change === 'relabel') core.onNodeUpdate(makeNode('a1', { labels: { 'topology.kubernetes.io/zone': 'z1' } }));
+    else core.onNodeDelete(makeNode('a1'));
+    // z1 and z2 now hold 2 each (a1 joined z1 empty, or is gone): any node fits a skew of 1.
+    const out = core.scheduleOne(spreadPod(`after-${change}`));
+    assert.ok('node' in out, `${change}: ${JSON.stringify(out)}`);
+  }
 });
