@@ -60,7 +60,9 @@ export class WatchCache {
   oldestRev = 0;
   private readonly items = new Map<string, CacheEntry>();
   private readonly byNamespace = new Map<string, Map<string, CacheEntry>>();
-  private window: CacheEvent[] = [];
+  /** Recent events in revision order: window[windowStart..]; slots before it are released. */
+  private window: (CacheEvent | undefined)[] = [];
+  private windowStart = 0;
   private readonly watchers = new Set<WatchSink>();
   private readonly revWaiters: { rev: number; resolve: () => void }[] = [];
   private handle?: WatchHandle;
@@ -92,6 +94,7 @@ export class WatchCache {
     this.rev = result.revision;
     this.oldestRev = result.revision;
     this.window = [];
+    this.windowStart = 0;
     this.handle = this.store.watch(this.prefix, result.revision, {
       onEvents: (evs) => this.apply(evs),
       onError: (err) => this.restart(err),
@@ -154,11 +157,19 @@ export class WatchCache {
       this.rev = rev;
     }
     if (out.length === 0) return;
-    this.window.push(...out);
-    if (this.window.length > this.windowSize) {
-      const drop = this.window.length - this.windowSize;
-      this.oldestRev = this.window[drop - 1].rev;
-      this.window = this.window.slice(drop);
+    for (const e of out) this.window.push(e);
+    const size = this.window.length - this.windowStart;
+    if (size > this.windowSize) {
+      // Trimmed by moving the start (no copy of the whole window per write); the array is
+      // compacted once as many slots are released as the window holds.
+      const end = this.windowStart + size - this.windowSize;
+      this.oldestRev = this.window[end - 1]!.rev;
+      for (let i = this.windowStart; i < end; i++) this.window[i] = undefined;
+      this.windowStart = end;
+      if (this.windowStart >= this.windowSize) {
+        this.window = this.window.slice(this.windowStart);
+        this.windowStart = 0;
+      }
     }
     for (const w of this.watchers) w.events(out);
     this.wakeRevWaiters();
@@ -244,14 +255,14 @@ export class WatchCache {
 
   private eventsAfter(rev: number): CacheEvent[] {
     // Binary search: window is in revision order.
-    let lo = 0;
+    let lo = this.windowStart;
     let hi = this.window.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (this.window[mid].rev <= rev) lo = mid + 1;
+      if (this.window[mid]!.rev <= rev) lo = mid + 1;
       else hi = mid;
     }
-    return this.window.slice(lo);
+    return this.window.slice(lo) as CacheEvent[];
   }
 
   /**
