@@ -5,6 +5,7 @@ import { LogWriter, type Outcome, type WriteOp } from './log-writer.ts';
 import type { Writer } from './writer.ts';
 
 export class InThreadWriter implements Writer {
+  readonly inThread = true;
   private readonly writer: LogWriter;
 
   constructor(db: Database.Database, path: string) {

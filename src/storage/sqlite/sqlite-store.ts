@@ -201,10 +201,7 @@ export class SqliteStore implements Store {
     });
   }
 
-  /**
-   * The next batch goes after the current turn of the event loop, so it takes every write
-   * made in that turn (for an answered batch: also those its resolved writers make at once).
-   */
+  /** The next batch goes after the current turn of the event loop, so it takes every write made in that turn. */
   private scheduleFlush(): void {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
@@ -222,7 +219,11 @@ export class SqliteStore implements Store {
     this.queue = [];
     this.inFlight = this.commit(batch).finally(() => {
       this.inFlight = undefined;
-      if (this.queue.length > 0) this.scheduleFlush();
+      if (this.queue.length === 0) return;
+      // What queued while the writer thread committed goes at once (the thread is idle). An
+      // in-thread commit has already blocked this turn: let the event loop run first.
+      if (this.writer.inThread) this.scheduleFlush();
+      else this.flush();
     });
   }
 

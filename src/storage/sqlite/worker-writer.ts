@@ -45,6 +45,10 @@ export class WorkerWriter implements Writer {
     this.worker.on('exit', (code) => this.fail(`its writer thread exited (code ${code})`));
   }
 
+  get inThread(): boolean {
+    return !this.threadReady;
+  }
+
   async writeBatch(ops: readonly WriteOp[]): Promise<Outcome[]> {
     if (this.useLocal()) return this.local.writeBatch(ops);
     const encoded = encodeOps(ops);

@@ -4,6 +4,8 @@
 import type { Outcome, WriteOp } from './log-writer.ts';
 
 export interface Writer {
+  /** True while requests are carried out on this thread, before the call returns. */
+  readonly inThread: boolean;
   /** Commits the ops in one transaction; one outcome per op, or rejects if the whole batch failed. */
   writeBatch(ops: readonly WriteOp[]): Promise<Outcome[]>;
   setMeta(key: string, value: number): Promise<void>;
