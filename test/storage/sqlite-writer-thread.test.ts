@@ -25,7 +25,7 @@ async function openWithThread(): Promise<{ store: SqliteStore; path: string }> {
 
 /**
  * Writes a first wave, lets it go to the writer, then writes a second wave (with a stale
- * update and a duplicate create among it) while the first is being committed.
+ * update and a duplicate create among it) and a third while the first ones are being committed.
  */
 async function pipelinedWritesStayInOrder(store: SqliteStore, committedInThread: boolean): Promise<void> {
   const p = `/registry/pipeline${++n}/`;
@@ -46,26 +46,28 @@ async function pipelinedWritesStayInOrder(store: SqliteStore, committedInThread:
   const first = Array.from({ length: 30 }, (_, i) => write(store.create(`${p}a${i}`, v(`a${i}`))));
   await nextTurn(); // the first wave is now with the writer
   if (!committedInThread) assert.equal(acked.length, 0, 'the first wave is still being committed');
-  const stale = store.update(`${p}a0`, v('stale'), base);
-  const duplicate = store.create(`${p}a1`, v('again'));
-  const second = Array.from({ length: 30 }, (_, i) => write(store.create(`${p}b${i}`, v(`b${i}`))));
-
-  const revisions = (await Promise.all([...first, ...second])).map((kv) => kv.modRevision);
-  assert.deepEqual(revisions, Array.from({ length: 60 }, (_, i) => base + 1 + i), 'dense revisions in the order written');
-  assert.deepEqual(acked.map((kv) => kv.modRevision), revisions, 'acknowledged in order');
-  await assert.rejects(stale, (err) => {
+  const stale = assert.rejects(store.update(`${p}a0`, v('stale'), base), (err) => {
     assert.ok(isStoreError(err, 'Conflict'), String(err));
     assert.equal(err.current?.modRevision, base + 1);
     assert.equal(err.current?.value.toString(), 'a0');
     return true;
   });
-  await assert.rejects(duplicate, (err) => {
+  const duplicate = assert.rejects(store.create(`${p}a1`, v('again')), (err) => {
     assert.ok(isStoreError(err, 'KeyExists'), String(err));
     assert.equal(err.current?.modRevision, base + 2);
     return true;
   });
+  const second = Array.from({ length: 30 }, (_, i) => write(store.create(`${p}b${i}`, v(`b${i}`))));
+  await nextTurn();
+  const third = Array.from({ length: 30 }, (_, i) => write(store.create(`${p}c${i}`, v(`c${i}`))));
+
+  const revisions = (await Promise.all([...first, ...second, ...third])).map((kv) => kv.modRevision);
+  assert.deepEqual(revisions, Array.from({ length: 90 }, (_, i) => base + 1 + i), 'dense revisions in the order written');
+  assert.deepEqual(acked.map((kv) => kv.modRevision), revisions, 'acknowledged in order');
+  await stale;
+  await duplicate;
   assert.deepEqual(seen.map((e) => e.kv.modRevision), revisions, 'watchers saw every event once, in order');
-  assert.equal(await store.currentRevision(), base + 60);
+  assert.equal(await store.currentRevision(), base + 90);
   assert.equal(watchError, undefined);
   handle.cancel();
 }
@@ -119,6 +121,7 @@ test('sqlite writer thread: a read does not see a write the thread has committed
   try {
     const p = '/registry/unacked/';
     const first = await store.create(`${p}k`, v('1'));
+    await new Promise((resolve) => setTimeout(resolve, 20)); // nothing in flight: the next batch goes at the next turn
     const updating = store.update(`${p}k`, v('2'), first.modRevision);
     const creating = store.create(`${p}new`, v('n'));
     await nextTurn(); // the batch is with the thread

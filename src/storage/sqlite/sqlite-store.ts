@@ -41,6 +41,12 @@ interface PendingWrite {
 
 const COMPACT_META_KEY = 'compact_rev';
 const COMPACT_CHUNK = 10_000;
+/**
+ * A second batch may go to the writer thread while it commits the first: it is committed
+ * right after, without waiting for this thread to handle the first answer. Each batch is
+ * still one transaction, applied after the previous one, and settled in order.
+ */
+const MAX_IN_FLIGHT = 2;
 
 export class SqliteStore implements Store {
   private readonly log: RevisionLog;
@@ -50,8 +56,10 @@ export class SqliteStore implements Store {
   private compacted: number;
   private queue: PendingWrite[] = [];
   private flushScheduled = false;
-  /** The batch the writer is committing; the next one waits for it (pipelining, not overlap). */
-  private inFlight?: Promise<void>;
+  /** Batches sent to the writer and not yet settled (at most MAX_IN_FLIGHT). */
+  private inFlight = 0;
+  /** Settles the batches in the order they were sent; resolves when the last one sent is settled. */
+  private settled: Promise<void> = Promise.resolve();
   /** Set when close() is called: no write is accepted after that. */
   private closing?: Promise<void>;
   private closed = false;
@@ -182,9 +190,9 @@ export class SqliteStore implements Store {
   private async shutDown(): Promise<void> {
     clearInterval(this.sweepTimer);
     this.compactor?.stop();
-    while (this.inFlight || this.queue.length > 0) {
-      if (!this.inFlight) this.flush();
-      await this.inFlight;
+    while (this.inFlight > 0 || this.queue.length > 0) {
+      this.flush();
+      await this.settled;
     }
     this.closed = true;
     this.watchers.failAll(new StoreError('Unavailable', `SQLite store ${this.path} was closed`));
@@ -197,7 +205,7 @@ export class SqliteStore implements Store {
     if (this.writerFailure) return Promise.reject(this.writerFailure);
     return new Promise<KeyValue>((resolve, reject) => {
       this.queue.push({ op, resolve, reject });
-      if (!this.inFlight) this.scheduleFlush();
+      if (this.inFlight < MAX_IN_FLIGHT) this.scheduleFlush();
     });
   }
 
@@ -209,28 +217,31 @@ export class SqliteStore implements Store {
   }
 
   /**
-   * Group commit: every write queued since the last batch goes in one transaction. While a
-   * batch is with the writer, new writes queue; its answer sends the next batch.
+   * Group commit: every write queued since the last batch goes in one transaction. While
+   * batches are with the writer, new writes queue; an answer sends the next batch.
    */
   private flush(): void {
     this.flushScheduled = false;
-    if (this.inFlight || this.queue.length === 0) return;
+    if (this.inFlight >= MAX_IN_FLIGHT || this.queue.length === 0) return;
     const batch = this.queue;
     this.queue = [];
-    this.inFlight = this.commit(batch).finally(() => {
-      this.inFlight = undefined;
+    this.inFlight++;
+    const answer = this.writer.writeBatch(batch.map((w) => w.op));
+    answer.catch(() => {}); // handled in settle(), which may first wait for the previous batch
+    this.settled = this.settled.then(() => this.settle(batch, answer)).finally(() => {
+      this.inFlight--;
       if (this.queue.length === 0) return;
-      // What queued while the writer thread committed goes at once (the thread is idle). An
-      // in-thread commit has already blocked this turn: let the event loop run first.
+      // What queued while the writer thread committed goes at once. An in-thread commit has
+      // already blocked this turn: let the event loop run first.
       if (this.writer.inThread) this.scheduleFlush();
       else this.flush();
     });
   }
 
-  private async commit(batch: PendingWrite[]): Promise<void> {
+  private async settle(batch: PendingWrite[], answer: Promise<Outcome[]>): Promise<void> {
     let outcomes: Outcome[];
     try {
-      outcomes = await this.writer.writeBatch(batch.map((w) => w.op));
+      outcomes = await answer;
     } catch (err) {
       for (const w of batch) w.reject(err);
       return;
