@@ -1,6 +1,7 @@
 // Summarises a V8 .cpuprofile (from `node --cpu-prof`): busy share of the process and the
 // functions and files with the most self time. `--window A:B` keeps only samples between
-// A and B seconds after the profile started; `--busiest S` picks the busiest S-second window.
+// A and B seconds after the profile started; `--busiest S` picks the busiest S-second window;
+// `--last S` keeps the last S seconds.
 //
 //   node --import tsx bench/support/profile-summary.ts PROFILE [--busiest 8] [--top 40]
 
@@ -22,7 +23,7 @@ interface Profile {
 const args = process.argv.slice(2);
 const file = args[0];
 if (!file) {
-  console.error('usage: profile-summary.ts PROFILE [--window A:B | --busiest SECONDS] [--top N]');
+  console.error('usage: profile-summary.ts PROFILE [--window A:B | --busiest SECONDS | --last SECONDS] [--top N]');
   process.exit(2);
 }
 const opt = (name: string) => {
@@ -44,7 +45,11 @@ let from = 0;
 let to = Infinity;
 const windowOpt = opt('--window');
 const busiest = opt('--busiest');
-if (windowOpt) {
+const last = opt('--last');
+if (last) {
+  to = times.at(-1) ?? 0;
+  from = to - Number(last) * 1e6;
+} else if (windowOpt) {
   const [a, b] = windowOpt.split(':').map(Number);
   from = (a ?? 0) * 1e6;
   to = (b ?? Infinity) * 1e6;
