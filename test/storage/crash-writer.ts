@@ -7,7 +7,7 @@ import { SqliteStore, writerThreadStarted } from '../../src/storage/sqlite/sqlit
 const [path, countArg] = process.argv.slice(2);
 const total = Number(countArg ?? 5000);
 const inFlight = 16;
-const store = SqliteStore.open({ path, compaction: false });
+const store = SqliteStore.open({ path, compaction: false, writerThread: true });
 await writerThreadStarted(store);
 
 store.watch('/registry/crash/', await store.currentRevision(), {

@@ -18,7 +18,7 @@ const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
 async function openWithThread(): Promise<{ store: SqliteStore; path: string }> {
   const path = join(dir, `store${++n}.db`);
-  const store = SqliteStore.open({ path, compaction: false });
+  const store = SqliteStore.open({ path, compaction: false, writerThread: true });
   await writerThreadStarted(store);
   return { store, path };
 }
@@ -97,9 +97,20 @@ test('sqlite :memory: store: writes made while a batch is committed stay in revi
   }
 });
 
+test('sqlite store with writerThread: false commits a file on this thread', async () => {
+  const path = join(dir, `store${++n}.db`);
+  const store = SqliteStore.open({ path, compaction: false, writerThread: false });
+  try {
+    assert.throws(() => writerThreadStarted(store), /no writer thread/);
+    await pipelinedWritesStayInOrder(store, true);
+  } finally {
+    await store.close();
+  }
+});
+
 test('sqlite writer thread: writes made before the thread has started and after it share one dense revision sequence', async () => {
   const path = join(dir, `store${++n}.db`);
-  const store = SqliteStore.open({ path, compaction: false });
+  const store = SqliteStore.open({ path, compaction: false, writerThread: true });
   const early = await Promise.all(Array.from({ length: 10 }, (_, i) => store.create(`/registry/handoff/e${i}`, v('e'))));
   await writerThreadStarted(store);
   const late = await Promise.all(Array.from({ length: 10 }, (_, i) => store.create(`/registry/handoff/l${i}`, v('l'))));
@@ -237,7 +248,7 @@ test('sqlite writer thread: starts when tsx is registered in the main thread onl
   const storeModule = JSON.stringify(new URL('../../src/storage/sqlite/sqlite-store.ts', import.meta.url).href);
   const useStore = (path: string) => `
     const { SqliteStore, writerThreadStarted } = await import(${storeModule});
-    const store = SqliteStore.open({ path: ${JSON.stringify(path)}, compaction: false });
+    const store = SqliteStore.open({ path: ${JSON.stringify(path)}, compaction: false, writerThread: true });
     await writerThreadStarted(store);
     const kv = await store.create('/registry/started/k', Buffer.from('v'));
     await store.close();
@@ -249,7 +260,7 @@ test('sqlite writer thread: starts when tsx is registered in the main thread onl
 
 storeConformance('sqlite (writer thread)', {
   open: async () => {
-    const store = SqliteStore.open({ path: join(dir, `store${++n}.db`), ttlSweepIntervalMs: 200, compaction: false });
+    const store = SqliteStore.open({ path: join(dir, `store${++n}.db`), ttlSweepIntervalMs: 200, compaction: false, writerThread: true });
     await writerThreadStarted(store);
     return store;
   },

@@ -31,6 +31,23 @@ export interface SqliteStoreOptions {
   ttlSweepIntervalMs?: number;
   /** Periodic compaction; false turns it off (compact() still works). */
   compaction?: CompactorOptions | false;
+  /**
+   * Commit in a worker thread that owns a second connection (files only; ':memory:' always
+   * commits on this thread). Default: WRITER_THREAD_DEFAULT.
+   */
+  writerThread?: boolean;
+}
+
+/**
+ * Whether a file store commits in a worker thread unless told otherwise. The environment
+ * variable K8TS_SQLITE_WRITER_THREAD (1 or 0) overrides it, for comparing the two in benchmarks.
+ */
+const WRITER_THREAD_DEFAULT = true;
+
+function writerThreadWanted(opts: SqliteStoreOptions): boolean {
+  if (opts.writerThread !== undefined) return opts.writerThread;
+  const env = process.env.K8TS_SQLITE_WRITER_THREAD;
+  return env === undefined || env === '' ? WRITER_THREAD_DEFAULT : env !== '0';
 }
 
 interface PendingWrite {
@@ -68,13 +85,13 @@ export class SqliteStore implements Store {
   private readonly sweepTimer: NodeJS.Timeout;
   private compactor?: Compactor;
 
-  private constructor(private readonly db: Database.Database, private readonly path: string, sweepMs: number) {
+  private constructor(private readonly db: Database.Database, private readonly path: string, sweepMs: number, writerThread: boolean) {
     this.log = new RevisionLog(db);
     this.revision = this.log.lastRevision();
     this.compacted = this.log.getMeta(COMPACT_META_KEY) ?? 0;
-    this.writer = path === ':memory:' || path === ''
-      ? new InThreadWriter(db, path)
-      : new WorkerWriter(db, path, (err) => this.writerDied(err));
+    this.writer = writerThread && path !== ':memory:' && path !== ''
+      ? new WorkerWriter(db, path, (err) => this.writerDied(err))
+      : new InThreadWriter(db, path);
     this.watchers = new Watchers(
       (prefix, after, upTo) => this.log.replay(prefix, prefixEnd(prefix), after, upTo),
       () => this.revision,
@@ -88,7 +105,7 @@ export class SqliteStore implements Store {
     const db = openDatabase(opts.path);
     let store: SqliteStore;
     try {
-      store = new SqliteStore(db, opts.path, opts.ttlSweepIntervalMs ?? 1000);
+      store = new SqliteStore(db, opts.path, opts.ttlSweepIntervalMs ?? 1000, writerThreadWanted(opts));
     } catch (err) {
       db.close();
       throw toStoreError(err, opts.path);
