@@ -134,6 +134,16 @@ export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScor
   preFilter(state: CycleState, pod: Pod, nodes: NodeInfo[]): { status: Status } {
     const constraints = this.build(pod, 'DoNotSchedule');
     if (!constraints.length) return { status: Status.skip() };
+    state.write(PRE_FILTER_KEY, new FilterState(constraints, this.podsPerDomain(pod, constraints, nodes, 'filter')));
+    return { status: Status.success() };
+  }
+
+  /**
+   * Per constraint, topology domain → pods its selector matches, over `nodes`; a node
+   * lacking one of the keys, or not eligible for a constraint, does not count for it. For
+   * 'score', hostname constraints are left out (Score counts those node by node).
+   */
+  private podsPerDomain(pod: Pod, constraints: Constraint[], nodes: readonly NodeInfo[], purpose: 'filter' | 'score'): Map<string, number>[] {
     const ns = pod.metadata.namespace ?? 'default';
     const restrictsNodes = !!(pod.spec.nodeSelector && Object.keys(pod.spec.nodeSelector).length) || !!pod.spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
     const everyNodeEligible = constraints.map((c) => !c.honorTaints && (!c.honorAffinity || !restrictsNodes));
@@ -143,29 +153,27 @@ export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScor
       const labels = ni.node?.metadata.labels;
       if (!labels || !constraints.every((c) => c.topologyKey in labels)) return { domains, pods };
       constraints.forEach((c, i) => {
+        if (purpose === 'score' && c.topologyKey === HOSTNAME) return;
         if (!everyNodeEligible[i] && !this.nodeEligible(c, pod, ni.node!)) return;
         domains[i] = labels[c.topologyKey];
         pods[i] = countMatching(ni.pods, c.selector, ns);
       });
       return { domains, pods };
     };
-    let counts: Map<string, number>[];
     if (everyNodeEligible.every(Boolean)) {
       // The usual case: which nodes count does not depend on this pod, so the counts of the
       // last pod with the same constraints are brought up to date instead of recounted.
-      const key = `${ns}\0${constraints.map((c) => `${c.topologyKey}\0${c.selectorKey}`).join('\0\0')}`;
-      counts = this.domainCounts.counts(key, nodes, constraints.length, share);
-    } else {
-      counts = constraints.map(() => new Map<string, number>());
-      for (const ni of nodes) {
-        const s = share(ni);
-        s.domains.forEach((d, i) => {
-          if (d !== undefined) counts[i]!.set(d, (counts[i]!.get(d) ?? 0) + s.pods[i]!);
-        });
-      }
+      const key = `${purpose}\0${ns}\0${constraints.map((c) => `${c.topologyKey}\0${c.selectorKey}`).join('\0\0')}`;
+      return this.domainCounts.counts(key, nodes, constraints.length, share);
     }
-    state.write(PRE_FILTER_KEY, new FilterState(constraints, counts));
-    return { status: Status.success() };
+    const counts = constraints.map(() => new Map<string, number>());
+    for (const ni of nodes) {
+      const s = share(ni);
+      s.domains.forEach((d, i) => {
+        if (d !== undefined) counts[i]!.set(d, (counts[i]!.get(d) ?? 0) + s.pods[i]!);
+      });
+    }
+    return counts;
   }
 
   private update(state: CycleState, pod: Pod, other: PodInfo, nodeInfo: NodeInfo, sign: number): Status {
@@ -219,17 +227,12 @@ export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScor
       }
       constraints.forEach((c, i) => domains[i]!.add(ni.node!.metadata.labels![c.topologyKey]!));
     }
-    const counts = constraints.map(() => new Map<string, number>());
-    for (const ni of this.handle.snapshot().list()) {
-      const node = ni.node!;
-      if (!this.hasAllKeys(constraints, node)) continue;
-      constraints.forEach((c, i) => {
-        if (c.topologyKey === HOSTNAME) return;
-        const value = node.metadata.labels![c.topologyKey]!;
-        if (!domains[i]!.has(value) || !this.nodeEligible(c, pod, node)) return;
-        counts[i]!.set(value, (counts[i]!.get(value) ?? 0) + this.matchingOn(ni, c, ns));
-      });
-    }
+    // Matching pods over all nodes, in the domains of the nodes being scored.
+    const counts = this.podsPerDomain(pod, constraints, this.handle.snapshot().list(), 'score').map((all, i) => {
+      const inScored = new Map<string, number>();
+      for (const [domain, n] of all) if (domains[i]!.has(domain)) inScored.set(domain, n);
+      return inScored;
+    });
     const weights = constraints.map((c, i) => Math.log((c.topologyKey === HOSTNAME ? nodes.length - ignored.size : domains[i]!.size) + 2));
     state.write(PRE_SCORE_KEY, { constraints, counts, weights, ignored, ns });
     return Status.success();
