@@ -43,8 +43,8 @@ export async function startHarness(): Promise<Harness> {
   };
 }
 
-/** Polls `probe` until it answers something truthy; fails with `what` after `timeoutMs`. */
-export async function eventually<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 15_000): Promise<T> {
+/** Polls `probe` until it answers something truthy; fails with `what` after `timeoutMs` (generous: CI machines are shared). */
+export async function eventually<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
