@@ -1,6 +1,7 @@
 // The SQLite backend: a kine-style revision log with group commit and in-process watches.
-// Writes go to a writer (for a file, a worker thread with its own connection, so commits do
-// not block the event loop; for ':memory:', this thread); reads use this thread's connection.
+// Writes go to a writer (for a file, by default a worker thread with its own connection, so
+// commits do not block the event loop; for ':memory:', this thread); reads use this thread's
+// connection and see only acknowledged revisions.
 import type Database from 'better-sqlite3';
 import {
   StoreError,
