@@ -1,6 +1,6 @@
 // The SQLite backend: a kine-style revision log with group commit and in-process watches.
-// Writes go to a writer (for a file, by default a worker thread with its own connection, so
-// commits do not block the event loop; for ':memory:', this thread); reads use this thread's
+// Writes go to a writer: this thread, or for a file with `writerThread`, a worker thread with
+// its own connection, so commits do not block the event loop. Reads use this thread's
 // connection and see only acknowledged revisions.
 import type Database from 'better-sqlite3';
 import {
@@ -40,10 +40,13 @@ export interface SqliteStoreOptions {
 }
 
 /**
- * Whether a file store commits in a worker thread unless told otherwise. The environment
- * variable K8TS_SQLITE_WRITER_THREAD (1 or 0) overrides it, for comparing the two in benchmarks.
+ * Whether a file store commits in a worker thread unless told otherwise. Off: on a 2-core
+ * machine the thread was slower in both benchmarks (scheduler backlog ~1,750 against ~2,000
+ * pods/s; store, 64 writers, ~25,000 against ~53,000 writes/s): each batch's round trip
+ * between threads costs more than the fsync it takes off the event loop. The environment
+ * variable K8TS_SQLITE_WRITER_THREAD (1 or 0) overrides it, for comparing the two.
  */
-const WRITER_THREAD_DEFAULT = true;
+const WRITER_THREAD_DEFAULT = false;
 
 function writerThreadWanted(opts: SqliteStoreOptions): boolean {
   if (opts.writerThread !== undefined) return opts.writerThread;
