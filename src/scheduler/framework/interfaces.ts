@@ -22,11 +22,6 @@ export { NodeInfo } from './node-info.ts';
 export const MAX_NODE_SCORE = 100;
 export const MIN_NODE_SCORE = 0;
 
-export interface NodeScore {
-  name: string;
-  score: number;
-}
-
 /** The nodes of this cycle, read-only for plugins. */
 export interface NodeInfoLister {
   list(): NodeInfo[];
