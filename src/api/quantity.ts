@@ -160,10 +160,27 @@ export function isValidQuantity(s: string | number): boolean {
 
 type QuantityInput = Quantity | string | number;
 
+// Parsing is exact (BigInt) and slow, and the same few strings ("100m", "64Mi") come with
+// every pod that is validated, admitted or scheduled: their amounts are remembered
+// (bounded; the memo starts over when full).
+const NANOS_MEMO_LIMIT = 4096;
+const nanosMemo = new Map<string | number, bigint>();
+
+/** The amount in billionths (parseQuantity(q).nanos, remembered). Throws when malformed. */
+export function quantityNanos(q: string | number): bigint {
+  let n = nanosMemo.get(q);
+  if (n === undefined) {
+    n = parseQuantity(q).nanos;
+    if (nanosMemo.size >= NANOS_MEMO_LIMIT) nanosMemo.clear();
+    nanosMemo.set(q, n);
+  }
+  return n;
+}
+
 function nanosOf(q: QuantityInput): bigint {
-  if (typeof q === 'string' || typeof q === 'number') return parseQuantity(q).nanos;
+  if (typeof q === 'string' || typeof q === 'number') return quantityNanos(q);
   if (q.nanos !== undefined) return q.nanos;
-  return parseQuantity(q.value).nanos;
+  return quantityNanos(q.value);
 }
 
 /** Quantity.MilliValue(): the amount in thousandths, rounded away from zero. */

@@ -1,25 +1,15 @@
 // Quantity comparisons for validation, on top of the exact codec in src/api/quantity.ts:
 // malformed quantities are the schema check's business, so they read as "unknown" here.
 
-import { parseQuantity } from '../quantity.ts';
-
-// Every pod write validates the same few quantity strings ("100m", "64Mi"): parsed once each.
-const MEMO_LIMIT = 4096;
-const memo = new Map<string | number, bigint | null>();
+import { quantityNanos } from '../quantity.ts';
 
 function nanos(q: unknown): bigint | undefined {
   if (typeof q !== 'string' && typeof q !== 'number') return undefined;
-  const known = memo.get(q);
-  if (known !== undefined) return known ?? undefined;
-  let value: bigint | null;
   try {
-    value = parseQuantity(q).nanos;
+    return quantityNanos(q);
   } catch {
-    value = null;
+    return undefined;
   }
-  if (memo.size >= MEMO_LIMIT) memo.clear();
-  memo.set(q, value);
-  return value ?? undefined;
 }
 
 /** -1, 0 or 1 as a is less than, equal to or greater than b; undefined when either is malformed. */

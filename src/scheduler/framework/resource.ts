@@ -31,26 +31,6 @@ export function isScalarResourceName(name: string): boolean {
   return name !== 'cpu' && name !== 'memory' && name !== 'ephemeral-storage' && name !== 'pods' && name !== 'storage';
 }
 
-// Parsing a quantity is exact (BigInt) and slow; the same few strings ("100m", "500Mi")
-// come with every pod, so parsed values are remembered (bounded, cleared when full).
-const MEMO_LIMIT = 4096;
-const milliMemo = new Map<string, number>();
-const intMemo = new Map<string, number>();
-
-function memoized(memo: Map<string, number>, parse: (q: string) => number, q: string | number): number {
-  if (typeof q !== 'string') return parse(String(q));
-  let v = memo.get(q);
-  if (v === undefined) {
-    v = parse(q);
-    if (memo.size >= MEMO_LIMIT) memo.clear();
-    memo.set(q, v);
-  }
-  return v;
-}
-
-const milliOf = (q: string | number) => memoized(milliMemo, milliValue, q);
-const intOf = (q: string | number) => memoized(intMemo, intValue, q);
-
 export function resourceFromList(list: ResourceList | undefined): Resource {
   const r = emptyResource();
   if (!list) return r;
@@ -58,19 +38,19 @@ export function resourceFromList(list: ResourceList | undefined): Resource {
     const q = list[name]!;
     switch (name) {
       case 'cpu':
-        r.milliCPU += milliOf(q);
+        r.milliCPU += milliValue(q);
         break;
       case 'memory':
-        r.memory += intOf(q);
+        r.memory += intValue(q);
         break;
       case 'ephemeral-storage':
-        r.ephemeralStorage += intOf(q);
+        r.ephemeralStorage += intValue(q);
         break;
       case 'pods':
-        r.allowedPodNumber += intOf(q);
+        r.allowedPodNumber += intValue(q);
         break;
       default:
-        if (isScalarResourceName(name)) r.scalar[name] = (r.scalar[name] ?? 0) + intOf(q);
+        if (isScalarResourceName(name)) r.scalar[name] = (r.scalar[name] ?? 0) + intValue(q);
     }
   }
   return r;
