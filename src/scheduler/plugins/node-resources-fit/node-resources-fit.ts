@@ -46,40 +46,23 @@ const NOTHING_INSUFFICIENT: readonly InsufficientResource[] = Object.freeze([]);
 
 /**
  * Upstream fitsRequest: every resource the pod asks for, plus room for one more pod.
- * Allocates nothing when the pod fits (it runs for hundreds of nodes per pod).
+ * The list is made only when something is short: this runs for hundreds of nodes per pod.
  */
 export function fitsRequest(req: Resource, nodeInfo: NodeInfo, ignored?: Set<string>, ignoredGroups?: string[]): readonly InsufficientResource[] {
   const alloc = nodeInfo.allocatable;
   const used = nodeInfo.requested;
-  const allowedPods = alloc.allowedPodNumber;
-  const podsFit = nodeInfo.pods.length + 1 <= allowedPods;
-  let asksScalar = false;
-  for (const k in req.scalar) if (req.scalar[k] !== 0) asksScalar = true;
-  const asksNothing = req.milliCPU === 0 && req.memory === 0 && req.ephemeralStorage === 0 && !asksScalar;
-  if (
-    podsFit &&
-    (asksNothing ||
-      (!asksScalar &&
-        !(req.milliCPU > 0 && req.milliCPU > alloc.milliCPU - used.milliCPU) &&
-        !(req.memory > 0 && req.memory > alloc.memory - used.memory) &&
-        !(req.ephemeralStorage > 0 && req.ephemeralStorage > alloc.ephemeralStorage - used.ephemeralStorage)))
-  ) {
-    return NOTHING_INSUFFICIENT;
+  let out: InsufficientResource[] | undefined;
+  if (nodeInfo.pods.length + 1 > alloc.allowedPodNumber) {
+    (out ??= []).push({ resourceName: 'pods', reason: 'Too many pods', requested: 1, used: nodeInfo.pods.length, capacity: alloc.allowedPodNumber });
   }
-  const out: InsufficientResource[] = [];
-  if (!podsFit) {
-    out.push({ resourceName: 'pods', reason: 'Too many pods', requested: 1, used: nodeInfo.pods.length, capacity: allowedPods });
-  }
-  if (asksNothing) return out;
-  const scalarNames = Object.keys(req.scalar);
   if (req.milliCPU > 0 && req.milliCPU > alloc.milliCPU - used.milliCPU) {
-    out.push({ resourceName: 'cpu', reason: 'Insufficient cpu', requested: req.milliCPU, used: used.milliCPU, capacity: alloc.milliCPU });
+    (out ??= []).push({ resourceName: 'cpu', reason: 'Insufficient cpu', requested: req.milliCPU, used: used.milliCPU, capacity: alloc.milliCPU });
   }
   if (req.memory > 0 && req.memory > alloc.memory - used.memory) {
-    out.push({ resourceName: 'memory', reason: 'Insufficient memory', requested: req.memory, used: used.memory, capacity: alloc.memory });
+    (out ??= []).push({ resourceName: 'memory', reason: 'Insufficient memory', requested: req.memory, used: used.memory, capacity: alloc.memory });
   }
   if (req.ephemeralStorage > 0 && req.ephemeralStorage > alloc.ephemeralStorage - used.ephemeralStorage) {
-    out.push({
+    (out ??= []).push({
       resourceName: 'ephemeral-storage',
       reason: 'Insufficient ephemeral-storage',
       requested: req.ephemeralStorage,
@@ -87,16 +70,16 @@ export function fitsRequest(req: Resource, nodeInfo: NodeInfo, ignored?: Set<str
       capacity: alloc.ephemeralStorage,
     });
   }
-  for (const name of scalarNames) {
+  for (const name in req.scalar) {
     const q = req.scalar[name]!;
     if (q === 0 || ignored?.has(name)) continue;
     const slash = name.indexOf('/');
     if (slash > 0 && ignoredGroups?.includes(name.slice(0, slash))) continue;
     const a = alloc.scalar[name] ?? 0;
     const u = used.scalar[name] ?? 0;
-    if (q > a - u) out.push({ resourceName: name, reason: `Insufficient ${name}`, requested: q, used: u, capacity: a });
+    if (q > a - u) (out ??= []).push({ resourceName: name, reason: `Insufficient ${name}`, requested: q, used: u, capacity: a });
   }
-  return out;
+  return out ?? NOTHING_INSUFFICIENT;
 }
 
 function leastRequestedScore(requested: number, capacity: number): number {
