@@ -126,6 +126,14 @@ export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScor
     return this.matchingCounts.get(ni, `${namespace}\0${c.selectorKey}`, (n) => countMatching(n.pods, c.selector, namespace));
   }
 
+  /** nodeEligible answers yes for every node: no taint policy, and no node selection to honour. */
+  private eligibleOnEveryNode(c: Constraint, pod: Pod): boolean {
+    if (c.honorTaints) return false;
+    if (!c.honorAffinity) return true;
+    const selects = !!(pod.spec.nodeSelector && Object.keys(pod.spec.nodeSelector).length);
+    return !selects && !pod.spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
+  }
+
   private hasAllKeys(constraints: Constraint[], node: Node | null): boolean {
     const labels = node?.metadata.labels ?? {};
     return constraints.every((c) => c.topologyKey in labels);
@@ -145,17 +153,16 @@ export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScor
    */
   private podsPerDomain(pod: Pod, constraints: Constraint[], nodes: readonly NodeInfo[], purpose: 'filter' | 'score'): Map<string, number>[] {
     const ns = pod.metadata.namespace ?? 'default';
-    const restrictsNodes = !!(pod.spec.nodeSelector && Object.keys(pod.spec.nodeSelector).length) || !!pod.spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
-    const everyNodeEligible = constraints.map((c) => !c.honorTaints && (!c.honorAffinity || !restrictsNodes));
+    const everyNodeEligible = constraints.map((c) => this.eligibleOnEveryNode(c, pod));
     const share = (ni: NodeInfo) => {
       const domains: (string | undefined)[] = constraints.map(() => undefined);
       const pods = constraints.map(() => 0);
-      const labels = ni.node?.metadata.labels;
-      if (!labels || !constraints.every((c) => c.topologyKey in labels)) return { domains, pods };
+      if (!ni.node || !this.hasAllKeys(constraints, ni.node)) return { domains, pods };
+      const node = ni.node;
       constraints.forEach((c, i) => {
         if (purpose === 'score' && c.topologyKey === HOSTNAME) return;
-        if (!everyNodeEligible[i] && !this.nodeEligible(c, pod, ni.node!)) return;
-        domains[i] = labels[c.topologyKey];
+        if (!everyNodeEligible[i] && !this.nodeEligible(c, pod, node)) return;
+        domains[i] = node.metadata.labels![c.topologyKey];
         pods[i] = countMatching(ni.pods, c.selector, ns);
       });
       return { domains, pods };
