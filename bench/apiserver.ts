@@ -32,7 +32,9 @@ interface Child {
 async function startChild(mode: 'server' | 'floor', dataDir: string): Promise<Child> {
   // BENCH_PROFILE=<dir>: write a CPU profile of each child there (inspect with Chrome DevTools).
   const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
-  const proc = spawn(process.execPath, [...profile, '--import', 'tsx', join(import.meta.dirname, 'support', 'apiserver-child.ts'), mode, dataDir], {
+  // BENCH_SERVER_NODE_ARGS, e.g. "--trace-gc": more Node flags for the API server child only.
+  const extra = mode === 'server' ? (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean) : [];
+  const proc = spawn(process.execPath, [...profile, ...extra, '--import', 'tsx', join(import.meta.dirname, 'support', 'apiserver-child.ts'), mode, dataDir], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const lines = createInterface({ input: proc.stdout! });

@@ -170,6 +170,15 @@ async function apiServerChild(dir: string): Promise<void> {
     await store.close();
     process.exit(0);
   });
+  for await (const line of createInterface({ input: process.stdin })) {
+    if ((JSON.parse(line) as { op: string }).op === 'cpu') reply(cpuSeconds());
+  }
+}
+
+/** CPU seconds this process has used (user + system). */
+function cpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
 }
 
 /** The simulated nodes and the pod creator, driven by the parent. */
@@ -204,6 +213,8 @@ async function loadChild(url: string): Promise<void> {
       reply({ seconds: (performance.now() - t0) / 1000, errors });
     } else if (msg.op === 'stats') {
       reply({ ...(sim?.stats ?? {}) });
+    } else if (msg.op === 'cpu') {
+      reply(cpuSeconds());
     }
   }
 }
@@ -280,6 +291,8 @@ async function runWorkload(w: Workload): Promise<number> {
     let t0: number;
     let tEnd: number;
     let created: { seconds: number; errors: number };
+    const cpu = async () => ({ api: (await api.ask({ op: 'cpu' })) as number, load: (await load.ask({ op: 'cpu' })) as number, scheduler: cpuSeconds() });
+    let cpu0 = await cpu();
     const measure = { op: 'pods', count: w.measurePods, template: w.measureTemplate, namespace: 'sched-1', prefix: 'measured' };
     if (w.backlog) {
       await scheduler.stop();
@@ -288,6 +301,7 @@ async function runWorkload(w: Workload): Promise<number> {
       scheduler = new Scheduler({ client, leaderElection: false });
       await scheduler.start();
       t0 = performance.now();
+      cpu0 = await cpu();
       console.log(`${w.name}: a new scheduler synced ${NODES} nodes and ${w.initPods + w.measurePods} pods in ${((t0 - tSync) / 1000).toFixed(1)} s`);
       tEnd = await waitBound(scheduler, w.measurePods, 600_000);
     } else {
@@ -298,6 +312,9 @@ async function runWorkload(w: Workload): Promise<number> {
     }
     const secs = (tEnd - t0) / 1000;
     const rate = w.measurePods / secs;
+    const cpu1 = await cpu();
+    const share = (k: keyof typeof cpu0) => `${k} ${(cpu1[k] - cpu0[k]).toFixed(1)} s (${((100 * (cpu1[k] - cpu0[k])) / secs).toFixed(0)}%)`;
+    console.log(`${w.name}: CPU used while measured pods were scheduled (${secs.toFixed(1)} s on 2 cores): ${share('api')}, ${share('scheduler')}, ${share('load')}`);
     const attempts = Object.fromEntries(scheduler.metrics.attempts);
     const stats = await load.ask({ op: 'stats' });
     console.log(

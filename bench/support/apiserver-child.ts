@@ -13,6 +13,8 @@ import { startApiServer } from '../../src/apiserver/server.ts';
 import { createAuthenticator } from '../../src/apiserver/auth/authn.ts';
 
 const [mode, dataDir] = process.argv.slice(2);
+/** A bearer token for load generators that send no client certificate (wrk). */
+const BENCH_TOKEN = 'bench-admin-token';
 // gc() for the idle RSS figure, without --expose-gc on the command line (worker threads refuse that flag).
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -36,7 +38,7 @@ if (mode === 'floor') {
   url = `https://127.0.0.1:${(server.address() as any).port}`;
 } else {
   const store = await openStore({ sqlitePath: join(dataDir, 'state.db') });
-  const running = await startApiServer({ store, port: 0, tls: pki, authenticate: createAuthenticator({ caPem: pki.ca }) });
+  const running = await startApiServer({ store, port: 0, tls: pki, authenticate: createAuthenticator({ caPem: pki.ca, tokens: new Map([[BENCH_TOKEN, { name: 'bench-admin', groups: ['system:masters'] }]]) }) });
   url = running.url;
 }
 console.log(JSON.stringify({ url, pid: process.pid }));

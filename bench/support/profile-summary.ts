@@ -1,9 +1,10 @@
 // Summarises a V8 .cpuprofile (from `node --cpu-prof`): busy share of the process and the
 // functions and files with the most self time. `--window A:B` keeps only samples between
 // A and B seconds after the profile started; `--busiest S` picks the busiest S-second window;
-// `--last S` keeps the last S seconds.
+// `--last S` keeps the last S seconds. `--inclusive` adds each function's total time: its
+// own and its callees' (a recursive function counts once per sample).
 //
-//   node --import tsx bench/support/profile-summary.ts PROFILE [--busiest 8] [--top 40]
+//   node --import tsx bench/support/profile-summary.ts PROFILE [--busiest 8] [--top 40] [--inclusive]
 
 import { readFileSync } from 'node:fs';
 
@@ -34,6 +35,9 @@ const top = Number(opt('--top') ?? 40);
 
 const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+const parentOf = new Map<number, number>();
+for (const n of profile.nodes) for (const c of n.children ?? []) parentOf.set(c, n.id);
+const inclusiveWanted = args.includes('--inclusive');
 const idle = new Set(profile.nodes.filter((n) => n.callFrame.functionName === '(idle)').map((n) => n.id));
 
 // Sample times in µs since the start.
@@ -74,7 +78,13 @@ if (last) {
   to = bestStart + span;
 }
 
+const frameKey = (node: ProfileNode): string => {
+  const f = node.callFrame;
+  const where = f.url.replace(/^.*\/(src|bench|node_modules)\//, '$1/');
+  return `${f.functionName || '(anonymous)'} ${where}:${f.lineNumber + 1}`;
+};
 const self = new Map<string, number>();
+const inclusive = new Map<string, number>();
 const perFile = new Map<string, number>();
 let total = 0;
 let busy = 0;
@@ -86,11 +96,18 @@ for (let i = 0; i < profile.samples.length; i++) {
   const node = byId.get(profile.samples[i]!)!;
   if (idle.has(node.id)) continue;
   busy += dt;
-  const f = node.callFrame;
-  const where = f.url.replace(/^.*\/(src|bench|node_modules)\//, '$1/');
-  const key = `${f.functionName || '(anonymous)'} ${where}:${f.lineNumber + 1}`;
+  const key = frameKey(node);
   self.set(key, (self.get(key) ?? 0) + dt);
-  const fileKey = where || f.functionName;
+  if (inclusiveWanted) {
+    const seen = new Set<string>();
+    for (let id: number | undefined = node.id; id !== undefined; id = parentOf.get(id)) {
+      const k = frameKey(byId.get(id)!);
+      if (seen.has(k)) continue;
+      seen.add(k);
+      inclusive.set(k, (inclusive.get(k) ?? 0) + dt);
+    }
+  }
+  const fileKey = node.callFrame.url.replace(/^.*\/(src|bench|node_modules)\//, '$1/') || node.callFrame.functionName;
   perFile.set(fileKey, (perFile.get(fileKey) ?? 0) + dt);
 }
 
@@ -100,3 +117,7 @@ console.log('\nself time by function:');
 for (const [k, v] of [...self].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${pct(v)}  ${k}`);
 console.log('\nself time by file:');
 for (const [k, v] of [...perFile].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${pct(v)}  ${k}`);
+if (inclusiveWanted) {
+  console.log('\ntotal time (self and callees) by function:');
+  for (const [k, v] of [...inclusive].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${pct(v)}  ${k}`);
+}
