@@ -39,10 +39,27 @@ export class TooOldResourceVersion extends Error {
 }
 
 type Decode = (kv: KeyValue) => any;
-/** The JSON of a stored value as decoded, when known without serializing (see object-codec). */
-type KnownJson = (kv: KeyValue) => string | undefined;
+/**
+ * A stored value as decoded, when known without parsing it: its JSON, and the object it was
+ * written from if this process wrote it (see object-codec).
+ */
+type Known = (kv: KeyValue) => { json: string; obj?: any } | undefined;
+
+/**
+ * K8TS_FREEZE_CACHE=1 (the test suite sets it) deep-freezes every object the cache takes, so
+ * code that changes a shared object (one the cache holds, or one a writer handed it) throws
+ * in tests instead of silently changing what lists and watchers see.
+ */
+const FREEZE = process.env.K8TS_FREEZE_CACHE === '1';
+
+function deepFreeze(value: any): void {
+  if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return;
+  Object.freeze(value);
+  for (const k of Object.keys(value)) deepFreeze(value[k]);
+}
 
 export function makeEntry(key: string, obj: any, rev: number, knownJson?: string): CacheEntry {
+  if (FREEZE) deepFreeze(obj);
   let json = knownJson;
   return {
     key,
@@ -76,7 +93,7 @@ export class WatchCache {
     private readonly prefix: string,
     private readonly decode: Decode,
     private readonly windowSize = 10_000,
-    private readonly knownJson?: KnownJson,
+    private readonly known?: Known,
   ) {}
 
   ready(): Promise<void> {
@@ -144,8 +161,8 @@ export class WatchCache {
       const rev = ev.kv.modRevision;
       if (rev <= this.rev) continue;
       if (ev.type === 'PUT') {
-        const json = this.knownJson?.(ev.kv);
-        const entry = json !== undefined ? makeEntry(ev.kv.key, JSON.parse(json), rev, json) : makeEntry(ev.kv.key, this.decode(ev.kv), rev);
+        const known = this.known?.(ev.kv);
+        const entry = known ? makeEntry(ev.kv.key, known.obj ?? JSON.parse(known.json), rev, known.json) : makeEntry(ev.kv.key, this.decode(ev.kv), rev);
         const prev = this.put(entry);
         out.push({ type: prev ? 'MODIFIED' : 'ADDED', entry, prev, rev });
       } else {

@@ -25,7 +25,7 @@ import { validateAgainstSchema, dropUnknownFields, unknownFieldMessage, strictDe
 import { validateObjectMeta, validateObjectMetaUpdate } from '../../api/validation/object-meta.ts';
 import { nameIsDNSSubdomain } from '../../api/validation/names.ts';
 import { WatchCache, type CacheEntry } from '../watch-cache.ts';
-import { decodeFromStore, encodeForStore, noteWritten, storedJsonWithResourceVersion } from './object-codec.ts';
+import { decodeFromStore, encodeForStore, noteWritten, setResourceVersion, storedObject } from './object-codec.ts';
 import { storageKey, storagePrefix } from '../resource-registry.ts';
 import type { RequestContext } from './context.ts';
 import { storageViewFor } from './storage-view.ts';
@@ -106,7 +106,7 @@ export class GenericStore {
     this.fieldManager = new FieldManager(schemaForType(def.typeName), groupVersion(def), def.subresources.includes('status'));
     // Shared storage with a conversion, TTLs: see def.storage.
     this.store = storageViewFor(def, store);
-    this.cache = new WatchCache(this.store, storagePrefix(def), decodeFromStore, undefined, (kv) => storedJsonWithResourceVersion(kv.value, String(kv.modRevision)));
+    this.cache = new WatchCache(this.store, storagePrefix(def), decodeFromStore, undefined, (kv) => storedObject(kv.value, String(kv.modRevision)));
   }
 
   key(namespace: string, name: string): string {
@@ -269,7 +269,7 @@ export class GenericStore {
     try {
       const value = encodeForStore(obj);
       const kv = await this.store.create(this.key(meta.namespace ?? '', meta.name), value);
-      meta.resourceVersion = String(kv.modRevision);
+      setResourceVersion(obj, String(kv.modRevision));
       noteWritten(obj, value, meta.resourceVersion);
       return obj;
     } catch (e) {
@@ -389,7 +389,7 @@ export class GenericStore {
       let old: any;
       if (cached) {
         rev = cached.rev;
-        old = JSON.parse(cached.json());
+        old = cached.obj; // shared with the cache: read only (tryUpdate gets a copy)
       } else {
         const kv = await this.store.get(key);
         if (!kv) throw notFound(this.gr, name);
@@ -424,7 +424,7 @@ export class GenericStore {
       try {
         const value = encodeForStore(next);
         const written = await this.store.update(key, value, rev);
-        next.metadata.resourceVersion = String(written.modRevision);
+        setResourceVersion(next, String(written.modRevision));
         noteWritten(next, value, next.metadata.resourceVersion);
         return { obj: next, created: false };
       } catch (e) {
@@ -566,7 +566,7 @@ export class GenericStore {
       if (ctx.dryRun) return { obj: next, deleted: false };
       try {
         const written = await this.store.update(key, encodeForStore(next), kv.modRevision);
-        next.metadata.resourceVersion = String(written.modRevision);
+        setResourceVersion(next, String(written.modRevision));
         return { obj: next, deleted: false };
       } catch (e) {
         if (isStoreError(e, 'Conflict')) continue;

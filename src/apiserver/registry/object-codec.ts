@@ -3,7 +3,8 @@
 //
 // A write serializes its object once: the stored bytes remember where metadata ends, so the
 // answer to the writer and the watch cache's copy get the same JSON with the resourceVersion
-// spliced in instead of serializing the object again.
+// spliced in instead of serializing the object again. The watch cache also keeps the written
+// object itself rather than parsing that JSON back: from the write on, nobody may change it.
 
 import type { KeyValue } from '../../storage/store.ts';
 import { internalError } from '../../api/errors.ts';
@@ -13,6 +14,8 @@ interface EncodedValue {
   /** Index of metadata's closing brace in `text`. */
   metadataEnd: number;
   metadataEmpty: boolean;
+  /** The object encoded; it has no resourceVersion until its write is acknowledged. */
+  obj: any;
 }
 
 /** Values this process encoded, by identity (a store passes the written Buffer on to watchers). */
@@ -43,7 +46,7 @@ export function encodeForStore(obj: any): Buffer {
     }
     text += '}';
     const bytes = Buffer.from(text);
-    encodedValues.set(bytes, { text, metadataEnd, metadataEmpty });
+    encodedValues.set(bytes, { text, metadataEnd, metadataEmpty, obj });
     return bytes;
   } finally {
     if (rv !== undefined) meta.resourceVersion = rv;
@@ -59,6 +62,26 @@ export function storedJsonWithResourceVersion(value: Buffer, resourceVersion: st
   if (!e) return undefined;
   const rv = `"resourceVersion":${JSON.stringify(resourceVersion)}`;
   return e.text.slice(0, e.metadataEnd) + (e.metadataEmpty ? rv : ',' + rv) + e.text.slice(e.metadataEnd);
+}
+
+/**
+ * What a stored value was encoded from, when this process encoded it: its JSON as read back
+ * and the object itself, given its resourceVersion here (the writer sets the same one later).
+ */
+export function storedObject(value: Buffer, resourceVersion: string): { json: string; obj: any } | undefined {
+  const e = encodedValues.get(value);
+  if (!e) return undefined;
+  const json = storedJsonWithResourceVersion(value, resourceVersion)!;
+  setResourceVersion(e.obj, resourceVersion);
+  return { json, obj: e.obj };
+}
+
+/**
+ * Sets metadata.resourceVersion unless it already holds that value: a written object may
+ * already be in the watch cache, which set it first and may have frozen the object.
+ */
+export function setResourceVersion(obj: any, resourceVersion: string): void {
+  if (obj.metadata.resourceVersion !== resourceVersion) obj.metadata.resourceVersion = resourceVersion;
 }
 
 /**
