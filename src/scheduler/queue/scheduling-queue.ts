@@ -313,6 +313,8 @@ export class SchedulingQueue {
   }
 
   nominatedPodsForNode(nodeName: string): readonly PodInfo[] {
+    // Asked for every node of every cycle; nominations are rare, so skip hashing the name.
+    if (this.nominatedByNode.size === 0) return NO_PODS;
     return this.nominatedByNode.get(nodeName) ?? NO_PODS;
   }
 
