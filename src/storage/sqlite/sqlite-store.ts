@@ -1,7 +1,8 @@
 // The SQLite backend: a kine-style revision log with group commit and in-process watches.
-// Writes go to a writer: this thread, or for a file with `writerThread`, a worker thread with
-// its own connection, so commits do not block the event loop. Reads use this thread's
-// connection and see only acknowledged revisions.
+// Writes go to a writer: for a file, this thread, acknowledging after its own fsync of the
+// WAL in the thread pool (wal-sync-writer.ts), or with `writerThread` a worker thread with its
+// own connection; for ':memory:', this thread. Reads use this thread's connection and see
+// only acknowledged revisions.
 import type Database from 'better-sqlite3';
 import {
   StoreError,
@@ -24,6 +25,7 @@ import { toStoreError } from './sqlite-errors.ts';
 import type { Writer } from './writer.ts';
 import { InThreadWriter } from './in-thread-writer.ts';
 import { WorkerWriter } from './worker-writer.ts';
+import { WalSyncWriter } from './wal-sync-writer.ts';
 
 export interface SqliteStoreOptions {
   /** File path, or ':memory:'. */
@@ -43,7 +45,8 @@ export interface SqliteStoreOptions {
  * Whether a file store commits in a worker thread unless told otherwise. Off: on a 2-core
  * machine the thread was slower in both benchmarks (scheduler backlog ~1,750 against ~2,000
  * pods/s; store, 64 writers, ~25,000 against ~53,000 writes/s): each batch's round trip
- * between threads costs more than the fsync it takes off the event loop. The environment
+ * between threads costs more than the fsync it takes off the event loop, which the default
+ * writer (WalSyncWriter) moves to the thread pool without copying anything. The environment
  * variable K8TS_SQLITE_WRITER_THREAD (1 or 0) overrides it, for comparing the two.
  */
 const WRITER_THREAD_DEFAULT = false;
@@ -93,9 +96,12 @@ export class SqliteStore implements Store {
     this.log = new RevisionLog(db);
     this.revision = this.log.lastRevision();
     this.compacted = this.log.getMeta(COMPACT_META_KEY) ?? 0;
-    this.writer = writerThread && path !== ':memory:' && path !== ''
-      ? new WorkerWriter(db, path, (err) => this.writerDied(err))
-      : new InThreadWriter(db, path);
+    const inMemory = path === ':memory:' || path === '';
+    this.writer = inMemory
+      ? new InThreadWriter(db, path)
+      : writerThread
+        ? new WorkerWriter(db, path, (err) => this.writerDied(err))
+        : new WalSyncWriter(db, path, (err) => this.writerDied(err));
     this.watchers = new Watchers(
       (prefix, after, upTo) => this.log.replay(prefix, prefixEnd(prefix), after, upTo),
       () => this.revision,

@@ -1,0 +1,166 @@
+// The writer for a database file by default: it commits on this thread, as the in-thread
+// writer does, but SQLite does not fsync at commit (synchronous = OFF). Instead a batch is
+// acknowledged once an fdatasync of the WAL file, started after its commit, has finished.
+// That fsync runs in libuv's thread pool, so the event loop goes on serving requests while
+// the disk catches up, and one fsync covers every batch committed while the previous one ran
+// (group commit). An acknowledged write is on disk, as with synchronous = FULL.
+//
+// Checkpoints copy the WAL into the database file and let SQLite reuse the WAL from its
+// start. With synchronous = OFF a checkpoint would not sync the database file first, so
+// automatic checkpoints are off and this writer runs them itself, with synchronous = FULL
+// for the duration, once about WAL_BYTES_PER_CHECKPOINT have been written.
+//
+// A failed fsync leaves it unknown what reached the disk: the writer fails every pending and
+// later request with Unavailable, as when the writer thread dies.
+import type Database from 'better-sqlite3';
+import { closeSync, fdatasync, fsyncSync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { StoreError } from '../store.ts';
+import { LogWriter, type Outcome, type WriteOp } from './log-writer.ts';
+import type { Writer } from './writer.ts';
+
+/** About SQLite's own automatic checkpoint (1,000 pages of 4 KiB). */
+const WAL_BYTES_PER_CHECKPOINT = 4 * 1024 * 1024;
+
+export type SyncFile = (fd: number, done: (err: NodeJS.ErrnoException | null) => void) => void;
+
+export interface WalSyncWriterOptions {
+  /** How the WAL is made durable (tests replace it). Default: fs.fdatasync. */
+  syncFile?: SyncFile;
+}
+
+interface Waiter {
+  /** The commit this waiter needs on disk. */
+  commit: number;
+  resolve(): void;
+  reject(err: StoreError): void;
+}
+
+export class WalSyncWriter implements Writer {
+  /** Commits happen on this thread before writeBatch returns its promise. */
+  readonly inThread = true;
+  private readonly writer: LogWriter;
+  private readonly walFd: number;
+  private readonly syncFile: SyncFile;
+  /** Commits made, and how many of them an fsync has covered. */
+  private committed = 0;
+  private durable = 0;
+  private syncing = false;
+  private readonly waiters: Waiter[] = [];
+  private walBytesSinceCheckpoint = 0;
+  private failure?: StoreError;
+  private closing?: Promise<void>;
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly path: string,
+    private readonly onFailure: (err: StoreError) => void,
+    opts: WalSyncWriterOptions = {},
+  ) {
+    this.writer = new LogWriter(db, path);
+    this.syncFile = opts.syncFile ?? fdatasync;
+    db.pragma('wal_autocheckpoint = 0');
+    db.pragma('synchronous = OFF');
+    // SQLite creates the WAL with the first connection; its directory entry is made durable once here.
+    this.walFd = openSync(`${path}-wal`, 'r');
+    syncDirectory(dirname(path));
+  }
+
+  async writeBatch(ops: readonly WriteOp[]): Promise<Outcome[]> {
+    this.checkUsable();
+    const outcomes = this.writer.writeBatch(ops);
+    for (const op of ops) if (op.kind !== 'delete') this.walBytesSinceCheckpoint += 2 * op.value.length;
+    await this.commitDurably();
+    if (this.walBytesSinceCheckpoint >= WAL_BYTES_PER_CHECKPOINT) this.checkpoint();
+    return outcomes;
+  }
+
+  async setMeta(key: string, value: number): Promise<void> {
+    this.checkUsable();
+    this.writer.setMeta(key, value);
+    await this.commitDurably();
+  }
+
+  async compactRange(from: number, to: number, rev: number): Promise<void> {
+    this.checkUsable();
+    this.writer.compactRange(from, to, rev);
+    await this.commitDurably();
+  }
+
+  /** Waits for pending fsyncs, then leaves the database checkpointed and synced for the store to close. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      if (this.waiters.length > 0 && !this.failure) {
+        await new Promise<void>((resolve) => this.waiters.push({ commit: this.committed, resolve, reject: () => resolve() }));
+      }
+      try {
+        this.db.pragma('synchronous = FULL');
+        if (!this.failure) this.db.pragma('wal_checkpoint(TRUNCATE)');
+      } finally {
+        closeSync(this.walFd);
+      }
+    })();
+    return this.closing;
+  }
+
+  private checkUsable(): void {
+    if (this.failure) throw this.failure;
+    if (this.closing) throw new StoreError('Unavailable', `SQLite store ${this.path} is closed`);
+  }
+
+  /** Resolves once an fsync that started after the commit just made has finished. */
+  private commitDurably(): Promise<void> {
+    const commit = ++this.committed;
+    return new Promise<void>((resolve, reject) => {
+      this.waiters.push({ commit, resolve, reject });
+      this.startSync();
+    });
+  }
+
+  private startSync(): void {
+    if (this.syncing || this.failure || this.durable >= this.committed) return;
+    this.syncing = true;
+    const upTo = this.committed;
+    this.syncFile(this.walFd, (err) => {
+      this.syncing = false;
+      if (err) {
+        this.fail(`fsync of its write-ahead log failed: ${err.message}`);
+        return;
+      }
+      this.durable = upTo;
+      let released = 0;
+      while (released < this.waiters.length && this.waiters[released]!.commit <= upTo) released++;
+      for (const w of this.waiters.splice(0, released)) w.resolve();
+      this.startSync();
+    });
+  }
+
+  /** Copies the WAL into the database file, syncing both as SQLite's own checkpoint would. */
+  private checkpoint(): void {
+    this.walBytesSinceCheckpoint = 0;
+    try {
+      this.db.pragma('synchronous = FULL');
+      this.db.pragma('wal_checkpoint(PASSIVE)');
+    } catch {
+      // Retried after the next 4 MB; a checkpoint that cannot run loses nothing.
+    } finally {
+      this.db.pragma('synchronous = OFF');
+    }
+  }
+
+  private fail(why: string): void {
+    if (this.failure) return;
+    this.failure = new StoreError('Unavailable', `SQLite store ${this.path}: ${why}`);
+    for (const w of this.waiters.splice(0)) w.reject(this.failure);
+    this.onFailure(this.failure);
+  }
+}
+
+function syncDirectory(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
