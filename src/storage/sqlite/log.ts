@@ -43,7 +43,10 @@ export class RevisionLog {
   private readonly setMetaStmt;
 
   constructor(readonly db: Database.Database) {
-    this.latestStmt = db.prepare('SELECT * FROM kine WHERE name = @name AND id <= @rev ORDER BY id DESC LIMIT 1');
+    // Without old_value: neither a read nor a write's check needs it, and it is as large as value.
+    this.latestStmt = db.prepare(`
+      SELECT id, name, created, deleted, create_revision, prev_revision, lease, expires_at, value, NULL AS old_value
+      FROM kine WHERE name = @name AND id <= @rev ORDER BY id DESC LIMIT 1`);
     this.insertStmt = db.prepare(
       `INSERT INTO kine (name, created, deleted, create_revision, prev_revision, lease, expires_at, value, old_value)
        VALUES (@name, @created, @deleted, @createRevision, @prevRevision, @lease, @expiresAt, @value, @oldValue)`,
@@ -81,7 +84,7 @@ export class RevisionLog {
     );
   }
 
-  /** The key's newest row at `rev` (by default: at all), deletions included. */
+  /** The key's newest row at `rev` (by default: at all), deletions included; old_value is left out (null). */
   latest(name: string, rev = Number.MAX_SAFE_INTEGER): LogRow | undefined {
     return this.latestStmt.get({ name, rev }) as LogRow | undefined;
   }
