@@ -171,7 +171,9 @@ async function apiServerChild(dir: string): Promise<void> {
     process.exit(0);
   });
   for await (const line of createInterface({ input: process.stdin })) {
-    if ((JSON.parse(line) as { op: string }).op === 'cpu') reply(cpuSeconds());
+    const op = (JSON.parse(line) as { op: string }).op;
+    if (op === 'cpu') reply(cpuSeconds());
+    else if (op === 'elu') reply(performance.eventLoopUtilization());
   }
 }
 
@@ -293,6 +295,7 @@ async function runWorkload(w: Workload): Promise<number> {
     let created: { seconds: number; errors: number };
     const cpu = async () => ({ api: (await api.ask({ op: 'cpu' })) as number, load: (await load.ask({ op: 'cpu' })) as number, scheduler: cpuSeconds() });
     let cpu0 = await cpu();
+    let elu0 = await api.ask({ op: 'elu' });
     const measure = { op: 'pods', count: w.measurePods, template: w.measureTemplate, namespace: 'sched-1', prefix: 'measured' };
     if (w.backlog) {
       await scheduler.stop();
@@ -302,6 +305,7 @@ async function runWorkload(w: Workload): Promise<number> {
       await scheduler.start();
       t0 = performance.now();
       cpu0 = await cpu();
+      elu0 = await api.ask({ op: 'elu' });
       console.log(`${w.name}: a new scheduler synced ${NODES} nodes and ${w.initPods + w.measurePods} pods in ${((t0 - tSync) / 1000).toFixed(1)} s`);
       tEnd = await waitBound(scheduler, w.measurePods, 600_000);
     } else {
@@ -313,8 +317,11 @@ async function runWorkload(w: Workload): Promise<number> {
     const secs = (tEnd - t0) / 1000;
     const rate = w.measurePods / secs;
     const cpu1 = await cpu();
+    const elu1 = await api.ask({ op: 'elu' });
+    // The share of the time the API server's event loop was not waiting for work (CPU, and blocking calls such as SQLite's fsync).
+    const apiLoopBusy = (elu1.active - elu0.active) / (elu1.active - elu0.active + elu1.idle - elu0.idle);
     const share = (k: keyof typeof cpu0) => `${k} ${(cpu1[k] - cpu0[k]).toFixed(1)} s (${((100 * (cpu1[k] - cpu0[k])) / secs).toFixed(0)}%)`;
-    console.log(`${w.name}: CPU used while measured pods were scheduled (${secs.toFixed(1)} s on 2 cores): ${share('api')}, ${share('scheduler')}, ${share('load')}`);
+    console.log(`${w.name}: CPU used while measured pods were scheduled (${secs.toFixed(1)} s on 2 cores): ${share('api')}, ${share('scheduler')}, ${share('load')}; API server event loop busy ${(100 * apiLoopBusy).toFixed(0)}%`);
     const attempts = Object.fromEntries(scheduler.metrics.attempts);
     const stats = await load.ask({ op: 'stats' });
     console.log(
