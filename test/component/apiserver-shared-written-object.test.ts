@@ -40,7 +40,7 @@ async function cached(configmaps: GenericStore, rv: string) {
 }
 
 test('storedObject hands back the encoded object with its resourceVersion, and JSON equal to it', () => {
-  const obj = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', namespace: 'default' }, data: { a: '1' } };
+  const obj: any = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', namespace: 'default' }, data: { a: '1' } };
   const bytes = encodeForStore(obj);
   const known = storedObject(bytes, '12')!;
   assert.equal(known.obj, obj);
