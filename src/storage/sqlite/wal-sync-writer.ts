@@ -69,9 +69,10 @@ export class WalSyncWriter implements Writer {
   async writeBatch(ops: readonly WriteOp[]): Promise<Outcome[]> {
     this.checkUsable();
     const outcomes = this.writer.writeBatch(ops);
+    const durable = this.commitDurably();
     for (const op of ops) if (op.kind !== 'delete') this.walBytesSinceCheckpoint += 2 * op.value.length;
-    await this.commitDurably();
     if (this.walBytesSinceCheckpoint >= WAL_BYTES_PER_CHECKPOINT) this.checkpoint();
+    await durable;
     return outcomes;
   }
 
@@ -141,10 +142,9 @@ export class WalSyncWriter implements Writer {
     try {
       this.db.pragma('synchronous = FULL');
       this.db.pragma('wal_checkpoint(PASSIVE)');
+      this.db.pragma('synchronous = OFF');
     } catch {
       // Retried after the next 4 MB; a checkpoint that cannot run loses nothing.
-    } finally {
-      this.db.pragma('synchronous = OFF');
     }
   }
 
