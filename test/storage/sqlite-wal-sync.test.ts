@@ -8,6 +8,7 @@ import { after, test } from 'node:test';
 import { openDatabase } from '../../src/storage/sqlite/schema.ts';
 import { WalSyncWriter, type SyncFile } from '../../src/storage/sqlite/wal-sync-writer.ts';
 import { SqliteStore } from '../../src/storage/sqlite/sqlite-store.ts';
+import { Checkpointer } from '../../src/storage/sqlite/checkpointer.ts';
 import { isStoreError, type StoreError } from '../../src/storage/store.ts';
 import type { WriteOp } from '../../src/storage/sqlite/log-writer.ts';
 
@@ -86,15 +87,28 @@ test('a failed fsync fails the waiting batches and every later one, and reports 
   db.close();
 });
 
-test('the writer checkpoints the WAL into the database file itself, and leaves it empty when closed', async () => {
+test('a thread of its own checkpoints the WAL into the database file, and the WAL is empty after close', async () => {
   const { db, path, writer } = open((fd, done) => done(null));
   const before = statSync(path).size;
   // About 6 MB of values: more than one checkpoint's worth.
-  for (let i = 0; i < 60; i++) await writer.writeBatch([create(`/big/${i}`, 50_000)]);
+  for (let i = 0; i < 60; i++) await writer.writeBatch([create(`/big/${i}`, 100_000)]);
+  for (let i = 0; i < 500 && writer.checkpointer.completed === 0; i++) await new Promise((r) => setTimeout(r, 10));
+  assert.ok(writer.checkpointer.completed > 0, 'the checkpoint thread never completed a checkpoint');
   assert.ok(statSync(path).size > before + 1_000_000, 'nothing was checkpointed into the database file');
   await writer.close();
   assert.equal(statSync(`${path}-wal`).size, 0, 'the WAL was not checkpointed on close');
   db.close();
+});
+
+test('when the checkpoint thread cannot run, checkpoints happen on the calling thread', async () => {
+  let here = 0;
+  const checkpointer = new Checkpointer(join(dir, 'no-such-dir', 'x.db'), () => here++);
+  checkpointer.request();
+  for (let i = 0; i < 500 && here === 0; i++) await new Promise((r) => setTimeout(r, 10));
+  assert.equal(here, 1);
+  checkpointer.request();
+  assert.equal(here, 2, 'after the thread failed, a checkpoint runs at once on this thread');
+  await checkpointer.close();
 });
 
 test('a store on a file uses it: writes are acknowledged, survive reopening, and close cleanly', async () => {

@@ -7,8 +7,8 @@
 //
 // Checkpoints copy the WAL into the database file and let SQLite reuse the WAL from its
 // start. With synchronous = OFF a checkpoint would not sync the database file first, so
-// automatic checkpoints are off and this writer runs them itself, with synchronous = FULL
-// for the duration, once about WAL_BYTES_PER_CHECKPOINT have been written.
+// automatic checkpoints are off: once about WAL_BYTES_PER_CHECKPOINT have been written, a
+// thread of its own runs one with synchronous = FULL (checkpointer.ts).
 //
 // A failed fsync leaves it unknown what reached the disk: the writer fails every pending and
 // later request with Unavailable, as when the writer thread dies.
@@ -18,6 +18,7 @@ import { dirname } from 'node:path';
 import { StoreError } from '../store.ts';
 import { LogWriter, type Outcome, type WriteOp } from './log-writer.ts';
 import type { Writer } from './writer.ts';
+import { Checkpointer } from './checkpointer.ts';
 
 /** About SQLite's own automatic checkpoint (1,000 pages of 4 KiB). */
 const WAL_BYTES_PER_CHECKPOINT = 4 * 1024 * 1024;
@@ -48,6 +49,8 @@ export class WalSyncWriter implements Writer {
   private syncing = false;
   private readonly waiters: Waiter[] = [];
   private walBytesSinceCheckpoint = 0;
+  /** Runs the checkpoints (in a thread of its own). */
+  readonly checkpointer: Checkpointer;
   private failure?: StoreError;
   private closing?: Promise<void>;
 
@@ -59,6 +62,7 @@ export class WalSyncWriter implements Writer {
   ) {
     this.writer = new LogWriter(db, path);
     this.syncFile = opts.syncFile ?? fdatasync;
+    this.checkpointer = new Checkpointer(path, () => this.checkpointHere());
     db.pragma('wal_autocheckpoint = 0');
     db.pragma('synchronous = OFF');
     // SQLite creates the WAL with the first connection; its directory entry is made durable once here.
@@ -70,8 +74,12 @@ export class WalSyncWriter implements Writer {
     this.checkUsable();
     const outcomes = this.writer.writeBatch(ops);
     const durable = this.commitDurably();
-    for (const op of ops) if (op.kind !== 'delete') this.walBytesSinceCheckpoint += 2 * op.value.length;
-    if (this.walBytesSinceCheckpoint >= WAL_BYTES_PER_CHECKPOINT) this.checkpoint();
+    // Roughly: an update also writes the value it replaces.
+    for (const op of ops) if (op.kind !== 'delete') this.walBytesSinceCheckpoint += (op.kind === 'update' ? 2 : 1) * op.value.length;
+    if (this.walBytesSinceCheckpoint >= WAL_BYTES_PER_CHECKPOINT) {
+      this.walBytesSinceCheckpoint = 0;
+      this.checkpointer.request();
+    }
     await durable;
     return outcomes;
   }
@@ -95,6 +103,7 @@ export class WalSyncWriter implements Writer {
         await new Promise<void>((resolve) => this.waiters.push({ commit: this.committed, resolve, reject: () => resolve() }));
       }
       try {
+        await this.checkpointer.close();
         this.db.pragma('synchronous = FULL');
         if (!this.failure) this.db.pragma('wal_checkpoint(TRUNCATE)');
       } finally {
@@ -136,9 +145,9 @@ export class WalSyncWriter implements Writer {
     });
   }
 
-  /** Copies the WAL into the database file, syncing both as SQLite's own checkpoint would. */
-  private checkpoint(): void {
-    this.walBytesSinceCheckpoint = 0;
+  /** The checkpoint on this thread's connection, if the checkpoint thread failed. */
+  private checkpointHere(): void {
+    if (this.closing) return;
     try {
       this.db.pragma('synchronous = FULL');
       this.db.pragma('wal_checkpoint(PASSIVE)');
