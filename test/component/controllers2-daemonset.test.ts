@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { DaemonSetController, nodeShouldRunDaemonPod, targetNodeOf } from '../../src/controllers/daemon-set.ts';
-import { eventually, listPods, setPodPhase, startHarness, type Harness } from './controllers2-harness.ts';
+import { eventually, listPods, setPodPhase, startHarness, updateObject, type Harness } from './controllers2-harness.ts';
 
 let h: Harness;
 before(async () => {
@@ -23,6 +23,7 @@ async function createNode(name: string, labels: Record<string, string> = {}, tai
 const dsPods = async (app: string) => (await listPods(h.api, 'default', `app=${app}`)).filter((p) => !p.metadata.deletionTimestamp);
 const nodesOf = (pods: any[]) => pods.map((p) => targetNodeOf(p)).sort();
 const getDs = async (name: string) => (await h.api.call('GET', `/apis/apps/v1/namespaces/default/daemonsets/${name}`)).body;
+const updateDs = (name: string, change: (ds: any) => void) => updateObject(h.api, `/apis/apps/v1/namespaces/default/daemonsets/${name}`, change);
 
 function daemonSet(name: string, podSpec: Record<string, unknown> = {}, spec: Record<string, unknown> = {}) {
   return {
@@ -74,19 +75,15 @@ test('a DaemonSet runs one pod on each eligible node, pinned by node affinity, a
 });
 
 test('a pod on a node whose labels stop matching is deleted', async () => {
-  const node = (await h.api.call('GET', '/api/v1/nodes/n5')).body;
-  node.metadata.labels.disk = 'hdd';
-  assert.equal((await h.api.call('PUT', '/api/v1/nodes/n5', node)).status, 200);
+  await updateObject(h.api, '/api/v1/nodes/n5', (node) => (node.metadata.labels.disk = 'hdd'));
   await eventually('pod on n5 gone', async () => nodesOf(await dsPods('agent')).join() === 'n1,n2');
 });
 
 test('RollingUpdate replaces pods one node at a time (maxUnavailable 1) and records a new ControllerRevision', async () => {
   for (const p of await dsPods('agent')) await setPodPhase(h.api, 'default', p.metadata.name, 'Running');
   await eventually('2 ready', async () => (await getDs('agent')).status?.numberReady === 2);
-  const ds = await getDs('agent');
   const oldHash = (await dsPods('agent'))[0].metadata.labels['controller-revision-hash'];
-  ds.spec.template.spec.containers[0].image = 'agent:2';
-  assert.equal((await h.api.call('PUT', '/apis/apps/v1/namespaces/default/daemonsets/agent', ds)).status, 200);
+  await updateDs('agent', (ds) => (ds.spec.template.spec.containers[0].image = 'agent:2'));
 
   let maxUnavailableSeen = 0;
   await eventually(
@@ -115,9 +112,7 @@ test('OnDelete leaves old pods alone until they are deleted', async () => {
     const p = await dsPods('manual');
     return p.length === 2 && p;
   });
-  const ds = await getDs('manual');
-  ds.spec.template.spec.containers[0].image = 'agent:2';
-  assert.equal((await h.api.call('PUT', '/apis/apps/v1/namespaces/default/daemonsets/manual', ds)).status, 200);
+  await updateDs('manual', (ds) => (ds.spec.template.spec.containers[0].image = 'agent:2'));
   await new Promise((res) => setTimeout(res, 500));
   assert.deepEqual((await dsPods('manual')).map((p) => p.metadata.name).sort(), before.map((p: any) => p.metadata.name).sort());
   assert.equal((await h.api.call('DELETE', `/api/v1/namespaces/default/pods/${before[0].metadata.name}`)).status, 200);
@@ -140,9 +135,7 @@ test('RollingUpdate with maxSurge 1 starts the new pod beside the old one and re
   });
   for (const p of initial) await setPodPhase(h.api, 'default', p.metadata.name, 'Running');
   await eventually('2 ready', async () => (await getDs('surger')).status?.numberReady === 2);
-  const ds = await getDs('surger');
-  ds.spec.template.spec.containers[0].image = 'agent:2';
-  assert.equal((await h.api.call('PUT', '/apis/apps/v1/namespaces/default/daemonsets/surger', ds)).status, 200);
+  await updateDs('surger', (ds) => (ds.spec.template.spec.containers[0].image = 'agent:2'));
 
   const surged = await eventually('a node running old and new side by side', async () => {
     const pods = await dsPods('surger');
@@ -184,9 +177,7 @@ test('node eligibility: untolerated NoSchedule stops new pods but keeps running 
 test('rolling back to an earlier template reuses its ControllerRevision with a new number', async () => {
   const revsBefore = (await h.api.call('GET', '/apis/apps/v1/namespaces/default/controllerrevisions')).body.items.filter((x: any) => x.metadata.ownerReferences?.[0]?.name === 'agent');
   const first = revsBefore.find((x: any) => x.revision === 1);
-  const ds = await getDs('agent');
-  ds.spec.template.spec.containers[0].image = 'agent:1';
-  assert.equal((await h.api.call('PUT', '/apis/apps/v1/namespaces/default/daemonsets/agent', ds)).status, 200);
+  await updateDs('agent', (ds) => (ds.spec.template.spec.containers[0].image = 'agent:1'));
   await eventually(
     'pods back on agent:1 with the first revision hash',
     async () => {

@@ -78,6 +78,22 @@ export async function setPodPhase(api: TestApiServer, namespace: string, name: s
   throw new Error(`put pod status ${name}: conflicts`);
 }
 
+/**
+ * Reads the object at `path`, lets `change` edit it and PUTs it back, again on 409: the
+ * controllers write status meanwhile (client-go's RetryOnConflict). Returns what was written.
+ */
+export async function updateObject(api: TestApiServer, path: string, change: (obj: any) => void): Promise<any> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const got = await api.call('GET', path);
+    if (got.status !== 200) throw new Error(`get ${path}: ${got.status} ${got.text}`);
+    change(got.body);
+    const put = await api.call('PUT', path, got.body);
+    if (put.status === 200) return put.body;
+    if (put.status !== 409) throw new Error(`put ${path}: ${put.status} ${put.text}`);
+  }
+  throw new Error(`put ${path}: conflicts`);
+}
+
 export async function listPods(api: TestApiServer, namespace: string, labelSelector?: string): Promise<any[]> {
   const q = labelSelector ? `?labelSelector=${encodeURIComponent(labelSelector)}` : '';
   const r = await api.call('GET', `/api/v1/namespaces/${namespace}/pods${q}`);

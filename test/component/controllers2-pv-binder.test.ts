@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { PersistentVolumeBinderController } from '../../src/controllers/pv-binder.ts';
-import { eventually, startHarness, type Harness } from './controllers2-harness.ts';
+import { eventually, startHarness, updateObject, type Harness } from './controllers2-harness.ts';
 
 let h: Harness;
 before(async () => {
@@ -114,9 +114,7 @@ test('WaitForFirstConsumer: a claim waits until the scheduler pre-binds a volume
   assert.equal((await claim('late')).spec.volumeName, undefined, 'not bound before a consumer is scheduled');
 
   // The scheduler's VolumeBinding PreBind: claimRef on the chosen volume.
-  const pv = (await volume('local-b')).body;
-  pv.spec.claimRef = { namespace: 'default', name: 'late', uid: r.body.metadata.uid };
-  assert.equal((await h.api.call('PUT', '/api/v1/persistentvolumes/local-b', pv)).status, 200);
+  await updateObject(h.api, '/api/v1/persistentvolumes/local-b', (pv) => (pv.spec.claimRef = { namespace: 'default', name: 'late', uid: r.body.metadata.uid }));
   const bound = await eventually('bound to the scheduler’s choice', async () => {
     const c = await claim('late');
     return c.status?.phase === 'Bound' && c;

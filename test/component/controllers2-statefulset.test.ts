@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { StatefulSetController } from '../../src/controllers/stateful-set.ts';
-import { eventually, listPods, setPodPhase, startHarness, type Harness } from './controllers2-harness.ts';
+import { eventually, listPods, setPodPhase, startHarness, updateObject, type Harness } from './controllers2-harness.ts';
 
 let h: Harness;
 before(async () => {
@@ -18,6 +18,8 @@ after(async () => {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const podNames = async (app: string) => (await listPods(h.api, 'default', `app=${app}`)).filter((p) => !p.metadata.deletionTimestamp).map((p) => p.metadata.name).sort();
 const getSts = async (name: string) => (await h.api.call('GET', `/apis/apps/v1/namespaces/default/statefulsets/${name}`)).body;
+
+const updateSts = (name: string, change: (sts: any) => void) => updateObject(h.api, `/apis/apps/v1/namespaces/default/statefulsets/${name}`, change);
 
 function statefulSet(name: string, spec: Record<string, unknown> = {}) {
   return {
@@ -68,9 +70,7 @@ test('OrderedReady creates web-0, web-1, web-2 one at a time, each after the pre
 });
 
 test('scaling down removes the highest ordinal first; the PVC stays', async () => {
-  const sts = await getSts('web');
-  sts.spec.replicas = 1;
-  assert.equal((await h.api.call('PUT', '/apis/apps/v1/namespaces/default/statefulsets/web', sts)).status, 200);
+  await updateSts('web', (sts) => (sts.spec.replicas = 1));
   // Unbound pods vanish at once, so the order shows in the controller's events.
   await eventually('only web-0 left', async () => (await podNames('web')).join() === 'web-0');
   const deletions = (await h.api.call('GET', '/api/v1/namespaces/default/events')).body.items
@@ -95,10 +95,8 @@ test('RollingUpdate with partition 1 updates only ordinals at or above the parti
     await setPodPhase(h.api, 'default', `roll-${i}`, 'Running');
   }
   await eventually('ready 3', async () => (await getSts('roll')).status?.readyReplicas === 3);
-  const sts = await getSts('roll');
-  const oldRevision = sts.status.updateRevision;
-  sts.spec.template.spec.containers[0].image = 'db:2';
-  assert.equal((await h.api.call('PUT', '/apis/apps/v1/namespaces/default/statefulsets/roll', sts)).status, 200);
+  const oldRevision = (await getSts('roll')).status.updateRevision;
+  await updateSts('roll', (sts) => (sts.spec.template.spec.containers[0].image = 'db:2'));
 
   const image = async (n: string) => {
     const p = await h.api.call('GET', `/api/v1/namespaces/default/pods/${n}`);
@@ -162,9 +160,7 @@ test('PVC retention policy Delete: claims are owned by the set, and by the pod b
     await setPodPhase(h.api, 'default', n, 'Running');
   }
   const pod1 = (await h.api.call('GET', '/api/v1/namespaces/default/pods/eph-1')).body;
-  const sts = await getSts('eph');
-  sts.spec.replicas = 1;
-  assert.equal((await h.api.call('PUT', '/apis/apps/v1/namespaces/default/statefulsets/eph', sts)).status, 200);
+  await updateSts('eph', (sts) => (sts.spec.replicas = 1));
   await eventually('eph-1 gone', async () => (await podNames('eph')).join() === 'eph-0');
   const after = (await h.api.call('GET', '/api/v1/namespaces/default/persistentvolumeclaims/d-eph-1')).body;
   assert.deepEqual(
