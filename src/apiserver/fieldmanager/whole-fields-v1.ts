@@ -22,13 +22,13 @@ function writeWhole(v: unknown, node: SchemaNode, stripped: FieldSet | undefined
     if (node.kind !== 'list') return false;
     const items = indexList(node, v, false);
     const keys = [...items.keys()];
-    if (keys.length > 1) keys.sort(comparePathElements);
+    if (keys.length > 1) sortInPlace(keys, comparePathElements);
     for (const k of keys) if (writeChild(k, items.get(k), node.items, false, stripped, out)) wrote = true;
   } else {
     const o = v as Record<string, unknown>;
     // Field elements all start `f:`, so sorting the names sorts the elements.
     const names = Object.keys(o);
-    if (names.length > 1) names.sort();
+    if (names.length > 1) sortInPlace(names, compareStrings);
     for (const name of names) {
       const x = o[name];
       if (x === undefined) continue;
@@ -56,4 +56,22 @@ function writeChild(k: string, x: unknown, node: SchemaNode, alwaysPresent: bool
     out[k] = inner;
   }
   return true;
+}
+
+const compareStrings = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * Insertion sort: an object's few keys, often nearly in order already. Array.prototype.sort
+ * allocates a work array on every call, and this runs for every object of every create.
+ */
+function sortInPlace(a: string[], compare: (x: string, y: string) => number): void {
+  for (let i = 1; i < a.length; i++) {
+    const x = a[i]!;
+    let j = i - 1;
+    while (j >= 0 && compare(a[j]!, x) > 0) {
+      a[j + 1] = a[j]!;
+      j--;
+    }
+    a[j + 1] = x;
+  }
 }
