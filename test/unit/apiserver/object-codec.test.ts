@@ -20,7 +20,18 @@ test('the stored form leaves out the resourceVersion and keeps it on the object'
 });
 
 test('the JSON spliced for a written value equals serializing the decoded object', () => {
-  for (const obj of [pod(), { apiVersion: 'v1', kind: 'Namespace', metadata: {} }, { kind: 'X', spec: { metadata: { name: 'inner' } }, metadata: { name: 'm' } }]) {
+  const tricky = {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    data: { 'a"}': 'x\\"{[', b: '\\', n: '"metadata":{}' },
+    count: 3,
+    ok: true,
+    none: null,
+    list: [1, { '}': ']' }, 'x'],
+    metadata: { name: 'q', annotations: { k: '}"]\n' } },
+    spec: { metadata: { name: 'after' } },
+  };
+  for (const obj of [pod(), { apiVersion: 'v1', kind: 'Namespace', metadata: {} }, { kind: 'X', spec: { metadata: { name: 'inner' } }, metadata: { name: 'm' } }, tricky, { metadata: { name: 'first' }, kind: 'Y' }]) {
     const bytes = encodeForStore(obj);
     const spliced = storedJsonWithResourceVersion(bytes, '42');
     const decoded = decodeFromStore({ key: '/k', value: Buffer.from(bytes.toString()), createRevision: 1, modRevision: 42 });
