@@ -40,10 +40,10 @@ export class TooOldResourceVersion extends Error {
 
 type Decode = (kv: KeyValue) => any;
 /**
- * A stored value as decoded, when known without parsing it: its JSON, and the object it was
- * written from if this process wrote it (see object-codec).
+ * A stored value this process wrote, known without parsing it: the object it was written
+ * from and its JSON (see object-codec).
  */
-type Known = (kv: KeyValue) => { json: string; obj?: any } | undefined;
+type Known = (kv: KeyValue) => { json: string; obj: any } | undefined;
 
 /**
  * K8TS_FREEZE_CACHE=1 (the test suite sets it) deep-freezes every object the cache takes, so
@@ -162,7 +162,7 @@ export class WatchCache {
       if (rev <= this.rev) continue;
       if (ev.type === 'PUT') {
         const known = this.known?.(ev.kv);
-        const entry = known ? makeEntry(ev.kv.key, known.obj ?? JSON.parse(known.json), rev, known.json) : makeEntry(ev.kv.key, this.decode(ev.kv), rev);
+        const entry = known ? makeEntry(ev.kv.key, known.obj, rev, known.json) : makeEntry(ev.kv.key, this.decode(ev.kv), rev);
         const prev = this.put(entry);
         out.push({ type: prev ? 'MODIFIED' : 'ADDED', entry, prev, rev });
       } else {

@@ -10,7 +10,7 @@ import { Worker } from 'node:worker_threads';
 
 const ENTRY = new URL('./checkpoint-worker.mjs', import.meta.url);
 
-type WorkerMessage = { type: 'ready' } | { type: 'closed' } | { type: 'checkpointed'; ok: boolean; frames?: number; message?: string };
+type WorkerMessage = { type: 'closed' } | { type: 'checkpointed'; ok: boolean };
 
 export class Checkpointer {
   private worker?: Worker;
@@ -76,7 +76,6 @@ export class Checkpointer {
       this.closed?.();
       return;
     }
-    if (m.type !== 'checkpointed') return;
     this.running = false;
     if (m.ok) this.completed++;
     if (this.again) {

@@ -1,6 +1,7 @@
 // The write side of the revision log: a batch of writes checked and appended in one
-// transaction, and compaction. Both writers run this same code: the worker thread (files)
-// and the in-thread writer (':memory:', which cannot be shared between threads).
+// transaction, and compaction. Every writer runs this same code: the WAL-syncing writer
+// (files, by default), the worker thread (files, when asked) and the in-thread writer
+// (':memory:', which cannot be shared between threads).
 import type Database from 'better-sqlite3';
 import { StoreError, type KeyValue, type StoreErrorCode } from '../store.ts';
 import { RevisionLog, rowCreateRevision, rowToKeyValue } from './log.ts';

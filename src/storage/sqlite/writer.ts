@@ -1,5 +1,6 @@
-// What the store needs from whoever owns the writer connection: the worker thread for a
-// file (worker-writer.ts), the main thread itself for ':memory:' (in-thread-writer.ts).
+// What the store needs from whoever owns the writer connection: for a file, the main thread
+// acknowledging after its own fsync (wal-sync-writer.ts) or a worker thread
+// (worker-writer.ts); for ':memory:', the main thread itself (in-thread-writer.ts).
 // Requests are carried out one after another, in the order they were made.
 import type { Outcome, WriteOp } from './log-writer.ts';
 
