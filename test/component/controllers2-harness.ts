@@ -6,6 +6,8 @@ import { startTestApiServer, type TestApiServer } from '../helpers/apiserver.ts'
 import { SharedInformerFactory } from '../../src/client/cache/informer-factory.ts';
 import { EventRecorder } from '../../src/client/event-recorder.ts';
 import { RestClient } from '../../src/client/rest-client.ts';
+import { retryOnConflict } from '../../src/client/retry.ts';
+import { StatusError } from '../../src/api/errors.ts';
 import type { Controller } from '../../src/controllers/controller-utils.ts';
 
 export interface Harness {
@@ -61,37 +63,36 @@ export async function eventually<T>(what: string, probe: () => Promise<T | undef
 
 /** Plays the kubelet: writes the pod's phase (and Ready condition) through pods/status. */
 export async function setPodPhase(api: TestApiServer, namespace: string, name: string, phase: 'Running' | 'Succeeded' | 'Failed', ready = phase === 'Running'): Promise<void> {
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const got = await api.call('GET', `/api/v1/namespaces/${namespace}/pods/${name}`);
-    if (got.status !== 200) throw new Error(`get pod ${name}: ${got.status} ${got.text}`);
-    const pod = got.body;
-    const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-    pod.status = {
-      ...(pod.status ?? {}),
-      phase,
-      conditions: [{ type: 'Ready', status: ready ? 'True' : 'False', lastTransitionTime: now }],
-    };
-    const put = await api.call('PUT', `/api/v1/namespaces/${namespace}/pods/${name}/status`, pod);
-    if (put.status === 200) return;
-    if (put.status !== 409) throw new Error(`put pod status ${name}: ${put.status} ${put.text}`);
-  }
-  throw new Error(`put pod status ${name}: conflicts`);
+  const path = `/api/v1/namespaces/${namespace}/pods/${name}`;
+  await updateObject(
+    api,
+    path,
+    (pod) => {
+      const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+      pod.status = {
+        ...(pod.status ?? {}),
+        phase,
+        conditions: [{ type: 'Ready', status: ready ? 'True' : 'False', lastTransitionTime: now }],
+      };
+    },
+    `${path}/status`,
+  );
 }
 
 /**
- * Reads the object at `path`, lets `change` edit it and PUTs it back, again on 409: the
- * controllers write status meanwhile (client-go's RetryOnConflict). Returns what was written.
+ * Reads the object at `path`, lets `change` edit it and PUTs it back (to `putPath`, e.g. its
+ * status), again on 409 as the controllers write meanwhile. Returns what was written.
  */
-export async function updateObject(api: TestApiServer, path: string, change: (obj: any) => void): Promise<any> {
-  for (let attempt = 0; attempt < 5; attempt++) {
+export async function updateObject(api: TestApiServer, path: string, change: (obj: any) => void, putPath = path): Promise<any> {
+  return retryOnConflict(async () => {
     const got = await api.call('GET', path);
     if (got.status !== 200) throw new Error(`get ${path}: ${got.status} ${got.text}`);
     change(got.body);
-    const put = await api.call('PUT', path, got.body);
-    if (put.status === 200) return put.body;
-    if (put.status !== 409) throw new Error(`put ${path}: ${put.status} ${put.text}`);
-  }
-  throw new Error(`put ${path}: conflicts`);
+    const put = await api.call('PUT', putPath, got.body);
+    if (put.status === 409) throw StatusError.fromStatus(put.body);
+    if (put.status !== 200) throw new Error(`put ${putPath}: ${put.status} ${put.text}`);
+    return put.body;
+  });
 }
 
 export async function listPods(api: TestApiServer, namespace: string, labelSelector?: string): Promise<any[]> {
