@@ -1,6 +1,6 @@
 // Runs the WAL checkpoints of a WalSyncWriter in a thread of their own (checkpoint-worker.mjs),
-// so copying ~5 MB of WAL into the database file and its two fsyncs (10-12 ms each time in
-// the apiserver benchmark) do not stall the event loop. A passive checkpoint on a second
+// so copying megabytes of WAL into the database file and its two fsyncs (10-12 ms each time
+// in the apiserver benchmark) do not stall the event loop. A passive checkpoint on a second
 // connection is safe while this thread goes on committing: it copies only frames committed
 // before it started, and SQLite reuses the WAL only once the database file has been synced.
 //
@@ -12,11 +12,14 @@ const ENTRY = new URL('./checkpoint-worker.mjs', import.meta.url);
 
 type WorkerMessage = { type: 'closed' } | { type: 'checkpointed'; ok: boolean };
 
+type Waiter = () => void;
+
 export class Checkpointer {
   private worker?: Worker;
-  private running = false;
-  /** Another checkpoint was asked for while one ran. */
-  private again = false;
+  /** Those waiting for the checkpoint the thread is running. */
+  private running?: Waiter[];
+  /** Those who asked while one ran: they share the next. */
+  private queued?: Waiter[];
   private broken = false;
   private closing?: Promise<void>;
   private closed?: () => void;
@@ -29,32 +32,42 @@ export class Checkpointer {
     private readonly inThisThread: () => void,
   ) {}
 
-  request(): void {
-    if (this.closing) return;
+  /** True while checkpoints run in the thread, beside the commits of the caller's thread. */
+  get besideCommits(): boolean {
+    return !this.broken;
+  }
+
+  /** Runs a checkpoint; resolves once it is over (done or failed: nothing is lost either way). */
+  run(): Promise<void> {
+    if (this.closing) return Promise.resolve();
     if (this.broken) {
       this.inThisThread();
-      return;
+      return Promise.resolve();
     }
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = true;
-    this.thread().postMessage({ type: 'checkpoint' });
+    return new Promise<void>((resolve) => {
+      if (this.running) {
+        (this.queued ??= []).push(resolve);
+        return;
+      }
+      this.running = [resolve];
+      this.thread().postMessage({ type: 'checkpoint' });
+    });
   }
 
   /** Lets a running checkpoint finish, then closes the thread's connection and the thread. */
   close(): Promise<void> {
     this.closing ??= (async () => {
       const worker = this.worker;
-      if (!worker || this.broken) return;
-      worker.ref();
-      await new Promise<void>((resolve) => {
-        this.closed = resolve;
-        worker.once('exit', () => resolve());
-        worker.postMessage({ type: 'close' });
-      });
-      await worker.terminate();
+      if (worker && !this.broken) {
+        worker.ref();
+        await new Promise<void>((resolve) => {
+          this.closed = resolve;
+          worker.once('exit', () => resolve());
+          worker.postMessage({ type: 'close' });
+        });
+        await worker.terminate();
+      }
+      this.settleAll();
     })();
     return this.closing;
   }
@@ -76,20 +89,25 @@ export class Checkpointer {
       this.closed?.();
       return;
     }
-    this.running = false;
     if (m.ok) this.completed++;
-    if (this.again) {
-      this.again = false;
-      this.request();
-    }
+    const done = this.running ?? [];
+    this.running = this.queued;
+    this.queued = undefined;
+    if (this.running) this.thread().postMessage({ type: 'checkpoint' });
+    for (const resolve of done) resolve();
   }
 
   private breakDown(): void {
     if (this.closing || this.broken) return;
     this.broken = true;
-    const wanted = this.running || this.again;
-    this.running = false;
-    this.again = false;
-    if (wanted) this.inThisThread();
+    if (!this.running && !this.queued) return;
+    this.inThisThread();
+    this.settleAll();
+  }
+
+  private settleAll(): void {
+    const waiting = [...(this.running ?? []), ...(this.queued ?? [])];
+    this.running = this.queued = undefined;
+    for (const resolve of waiting) resolve();
   }
 }

@@ -5,7 +5,7 @@
 import type { Outcome, WriteOp } from './log-writer.ts';
 
 export interface Writer {
-  /** True while requests are carried out on this thread, before the call returns. */
+  /** True while requests are carried out on this thread, so that a commit blocks its event loop. */
   readonly inThread: boolean;
   /** Commits the ops in one transaction; one outcome per op, or rejects if the whole batch failed. */
   writeBatch(ops: readonly WriteOp[]): Promise<Outcome[]>;
