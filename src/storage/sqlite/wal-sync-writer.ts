@@ -11,16 +11,15 @@
 // thread of its own runs one with synchronous = FULL (checkpointer.ts), while this thread
 // goes on committing. SQLite starts the WAL again from its beginning only at a commit that
 // finds every frame already in the database file, which a checkpoint racing with commits
-// never leaves; so a second checkpoint copies the frames committed during the first while
-// commits wait (a few hundred frames, with the fsync of our own last commit running
-// meanwhile). Without it the WAL grew without bound for as long as writes never paused
-// (93 MB for 10,000 pods created
-// with random names), and every fsync of it had a file size to make durable.
+// never leaves: while writes never pause the WAL grows (93 MB for 10,000 pods created with
+// random names). Once its file is larger than WAL_SIZE_LIMIT, a second checkpoint copies
+// the frames committed during the first while commits wait (7-10 ms), and the WAL starts
+// again. Only then: a wait of every commit costs the API server's p99 latency.
 //
 // A failed fsync leaves it unknown what reached the disk: the writer fails every pending and
 // later request with Unavailable, as when the writer thread dies.
 import type Database from 'better-sqlite3';
-import { closeSync, fdatasync, fsyncSync, openSync } from 'node:fs';
+import { closeSync, fdatasync, fstatSync, fsyncSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { StoreError } from '../store.ts';
 import { LogWriter, type Outcome, type WriteOp } from './log-writer.ts';
@@ -32,9 +31,14 @@ const WAL_BYTES_PER_CHECKPOINT = 4 * 1024 * 1024;
 
 export type SyncFile = (fd: number, done: (err: NodeJS.ErrnoException | null) => void) => void;
 
+/** Beyond this the WAL is started again even if commits have to wait for it (etcd's WAL files are as large). */
+const WAL_SIZE_LIMIT = 64 * 1024 * 1024;
+
 export interface WalSyncWriterOptions {
   /** How the WAL is made durable (tests replace it). Default: fs.fdatasync. */
   syncFile?: SyncFile;
+  /** Default: WAL_SIZE_LIMIT. */
+  walSizeLimit?: number;
 }
 
 interface Waiter {
@@ -50,6 +54,7 @@ export class WalSyncWriter implements Writer {
   private readonly writer: LogWriter;
   private readonly walFd: number;
   private readonly syncFile: SyncFile;
+  private readonly walSizeLimit: number;
   /** Commits made, and how many of them an fsync has covered. */
   private committed = 0;
   private durable = 0;
@@ -72,6 +77,7 @@ export class WalSyncWriter implements Writer {
   ) {
     this.writer = new LogWriter(db, path);
     this.syncFile = opts.syncFile ?? fdatasync;
+    this.walSizeLimit = opts.walSizeLimit ?? WAL_SIZE_LIMIT;
     this.checkpointer = new Checkpointer(path, () => this.checkpointHere());
     db.pragma('wal_autocheckpoint = 0');
     db.pragma('synchronous = OFF');
@@ -132,15 +138,18 @@ export class WalSyncWriter implements Writer {
   }
 
   /**
-   * A checkpoint beside the commits, then one that holds them to copy what they added
-   * meanwhile. One at a time: asked again meanwhile, the one under way covers it.
+   * A checkpoint beside the commits; then, if commits went on meanwhile and the WAL file has
+   * grown past the limit, one that holds them to copy what they added. One at a time: asked
+   * again meanwhile, the one under way covers it.
    */
   private async checkpoint(): Promise<void> {
     if (this.checkpointing) return;
     this.checkpointing = true;
     try {
+      const before = this.committed;
       await this.checkpointer.run();
-      if (!this.checkpointer.besideCommits || this.closing || this.failure) return;
+      if (this.committed === before || !this.checkpointer.besideCommits || this.closing || this.failure) return;
+      if (fstatSync(this.walFd).size <= this.walSizeLimit) return;
       this.held = this.checkpointer.run();
       await this.held;
     } finally {
