@@ -14,7 +14,7 @@
 // never leaves: while writes never pause the WAL grows (93 MB for 10,000 pods created with
 // random names). Once its file is larger than WAL_SIZE_LIMIT, a second checkpoint copies
 // the frames committed during the first while commits wait (7-10 ms), and the WAL starts
-// again. Only then: a wait of every commit costs the API server's p99 latency.
+// again. Commits wait only then, because every such wait shows in the API server's p99.
 //
 // A failed fsync leaves it unknown what reached the disk: the writer fails every pending and
 // later request with Unavailable, as when the writer thread dies.
@@ -148,6 +148,7 @@ export class WalSyncWriter implements Writer {
     try {
       const before = this.committed;
       await this.checkpointer.run();
+      // No commit meanwhile: all of the WAL is in the database file, and the next commit starts it again.
       if (this.committed === before || !this.checkpointer.besideCommits || this.closing || this.failure) return;
       if (fstatSync(this.walFd).size <= this.walSizeLimit) return;
       this.held = this.checkpointer.run();
