@@ -12,14 +12,11 @@ const ENTRY = new URL('./checkpoint-worker.mjs', import.meta.url);
 
 type WorkerMessage = { type: 'closed' } | { type: 'checkpointed'; ok: boolean };
 
-type Waiter = () => void;
-
 export class Checkpointer {
   private worker?: Worker;
-  /** Those waiting for the checkpoint the thread is running. */
-  private running?: Waiter[];
-  /** Those who asked while one ran: they share the next. */
-  private queued?: Waiter[];
+  /** The checkpoint the thread is running, and how to settle it. */
+  private current?: Promise<void>;
+  private settleCurrent?: () => void;
   private broken = false;
   private closing?: Promise<void>;
   private closed?: () => void;
@@ -37,21 +34,20 @@ export class Checkpointer {
     return !this.broken;
   }
 
-  /** Runs a checkpoint; resolves once it is over (done or failed: nothing is lost either way). */
+  /**
+   * Runs a checkpoint; resolves once it is over (done or failed: nothing is lost either way).
+   * Asked while one runs, it runs another after that one.
+   */
   run(): Promise<void> {
     if (this.closing) return Promise.resolve();
     if (this.broken) {
       this.inThisThread();
       return Promise.resolve();
     }
-    return new Promise<void>((resolve) => {
-      if (this.running) {
-        (this.queued ??= []).push(resolve);
-        return;
-      }
-      this.running = [resolve];
-      this.thread().postMessage({ type: 'checkpoint' });
-    });
+    if (this.current) return this.current.then(() => this.run());
+    this.current = new Promise<void>((resolve) => (this.settleCurrent = resolve));
+    this.thread().postMessage({ type: 'checkpoint' });
+    return this.current;
   }
 
   /** Lets a running checkpoint finish, then closes the thread's connection and the thread. */
@@ -67,7 +63,7 @@ export class Checkpointer {
         });
         await worker.terminate();
       }
-      this.settleAll();
+      this.settle();
     })();
     return this.closing;
   }
@@ -90,24 +86,20 @@ export class Checkpointer {
       return;
     }
     if (m.ok) this.completed++;
-    const done = this.running ?? [];
-    this.running = this.queued;
-    this.queued = undefined;
-    if (this.running) this.thread().postMessage({ type: 'checkpoint' });
-    for (const resolve of done) resolve();
+    this.settle();
   }
 
   private breakDown(): void {
     if (this.closing || this.broken) return;
     this.broken = true;
-    if (!this.running && !this.queued) return;
+    if (!this.current) return;
     this.inThisThread();
-    this.settleAll();
+    this.settle();
   }
 
-  private settleAll(): void {
-    const waiting = [...(this.running ?? []), ...(this.queued ?? [])];
-    this.running = this.queued = undefined;
-    for (const resolve of waiting) resolve();
+  private settle(): void {
+    const settle = this.settleCurrent;
+    this.current = this.settleCurrent = undefined;
+    settle?.();
   }
 }

@@ -1,5 +1,5 @@
 // The writer for ':memory:': an in-memory database lives in one connection, so the main
-// thread writes it itself, with the same LogWriter the worker thread uses for files.
+// thread writes it itself, with the same LogWriter as the writers for files.
 import type Database from 'better-sqlite3';
 import { LogWriter, type Outcome, type WriteOp } from './log-writer.ts';
 import type { Writer } from './writer.ts';
